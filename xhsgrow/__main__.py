@@ -1,0 +1,3 @@
+from xhsgrow.cli import main
+
+main()

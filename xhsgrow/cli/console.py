@@ -1,0 +1,51 @@
+"""Consoles and the one place where library errors become messages and exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from xhsgrow.errors import XhsgrowError
+
+
+@cache
+def out() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+@cache
+def err() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def report_error(exc: XhsgrowError) -> None:
+    """One red line on stderr, plus a hint line when the error has one."""
+    console = err()
+    console.print(f"[bold red]Error:[/] {_escape(str(exc))}")
+    hint = getattr(exc, "hint", None)
+    if hint:
+        console.print(f"[dim]Hint: {_escape(hint)}[/]")
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def in_github_actions() -> bool:
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def plain(line: str = "", *, stderr: bool = False) -> None:
+    """Print without importing rich (fast paths such as `validate`)."""
+    print(line, file=sys.stderr if stderr else sys.stdout)

@@ -1,0 +1,375 @@
+"""Spec commands: init, new, validate, fmt, list, show, schema."""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from xhsgrow.cli.console import in_github_actions, plain
+from xhsgrow.errors import EXIT_FAILED, UsageError
+
+
+class KindArg(str, Enum):
+    referral = "referral"
+    partnership = "partnership"
+    gala = "gala"
+
+
+class StatusArg(str, Enum):
+    draft = "draft"
+    approved = "approved"
+    live = "live"
+    paused = "paused"
+    ended = "ended"
+
+
+class ListFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+class CheckFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder to create the workspace in.")] = Path(
+        "."
+    ),
+) -> None:
+    """Create a workspace: xhsgrow.toml, templates/ and an example campaign of each kind.
+
+    Never overwrites an existing file.
+
+    Example:
+
+        xhsgrow init growth-campaigns && cd growth-campaigns && xhsgrow list
+    """
+    from xhsgrow.specs import init_workspace
+
+    written = init_workspace(directory)
+    for path in written:
+        plain(f"created {path}")
+    plain(f"\nNext: cd {directory} && xhsgrow validate && xhsgrow list")
+
+
+def new(
+    ctx: typer.Context,
+    kind: Annotated[KindArg, typer.Argument(help="Campaign kind.")],
+    campaign_id: Annotated[str, typer.Argument(metavar="ID", help="Campaign id = file name.")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing spec.")] = False,
+) -> None:
+    """Scaffold campaigns/ID.toml with realistic defaults that validate as written.
+
+    Example:
+
+        xhsgrow new referral cny-2027-invite
+    """
+    from xhsgrow.cli.app import workspace_from
+    from xhsgrow.specs import new_spec
+
+    path = new_spec(workspace_from(ctx), kind.value, campaign_id, force=force)
+    plain(f"created {path}")
+    plain(f"Next: edit it, then run `xhsgrow validate {path}`")
+
+
+def validate(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Spec files or folders (default: the workspace's campaigns/)."),
+    ] = None,
+    format: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = (
+        CheckFormat.text
+    ),
+) -> None:
+    """Check specs and report every error as `file:line:col: key: message`.
+
+    Exit code 0 when all are valid, 1 when any is not, 2 on a usage error. Under GitHub
+    Actions each error is also written as an `::error` annotation on the file and line.
+
+    Example:
+
+        xhsgrow validate campaigns/ --format json
+    """
+    from xhsgrow.specs import validate_paths
+
+    targets = _spec_paths(ctx, paths)
+    report = validate_paths(targets)
+    if format is CheckFormat.json:
+        doc = {
+            "ok": report.ok,
+            "files": [
+                {
+                    "path": path,
+                    "valid": not problems,
+                    "errors": [
+                        {"line": p.line, "col": p.col, "key": p.key, "message": p.message}
+                        for p in problems
+                    ],
+                }
+                for path, problems in report.results.items()
+            ],
+        }
+        plain(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        for problem in report.problems:
+            plain(str(problem))
+        bad = sum(1 for probs in report.results.values() if probs)
+        total = len(report.results)
+        if bad:
+            n = len(report.problems)
+            plain(f"✗ {bad} of {total} spec(s) invalid, {n} error(s)", stderr=True)
+        else:
+            plain(f"✓ {total} spec(s) valid", stderr=True)
+    if in_github_actions():
+        for p in report.problems:
+            message = f"{p.key}: {p.message}" if p.key else p.message
+            plain(f"::error file={p.path},line={p.line},col={p.col}::{_gha_escape(message)}")
+    if not report.ok:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _gha_escape(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _spec_paths(ctx: typer.Context, paths: list[Path] | None) -> list[Path]:
+    from xhsgrow.cli.app import workspace_from
+
+    if not paths:
+        ws = workspace_from(ctx)
+        if not ws.campaigns_dir.is_dir():
+            raise UsageError(
+                f"no campaigns/ folder in {ws.root}",
+                hint="run `xhsgrow init` to create a workspace, or name spec files",
+            )
+        paths = [ws.campaigns_dir]
+    for p in paths:
+        if not p.exists():
+            raise UsageError(f"{p}: no such file or folder")
+        if p.is_dir() and not any(p.glob("*.toml")):
+            raise UsageError(f"{p}: no .toml spec files in this folder")
+    return paths
+
+
+def fmt(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Spec files or folders (default: the workspace's campaigns/)."),
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Change nothing; exit 1 and list files to reformat.")
+    ] = False,
+) -> None:
+    """Rewrite specs in canonical key order and layout, keeping every comment and value.
+
+    Idempotent: formatting a formatted file changes nothing.
+
+    Example:
+
+        xhsgrow fmt --check campaigns/
+    """
+    from xhsgrow.specs.fmt import format_file
+    from xhsgrow.specs.store import expand_paths
+
+    files = expand_paths(_spec_paths(ctx, paths))
+    changed: list[Path] = []
+    for path in files:
+        if format_file(path, write=not check):
+            changed.append(path)
+    if check:
+        for path in changed:
+            plain(f"would reformat {path}")
+        if changed:
+            plain(f"{len(changed)} file(s) would be reformatted; run `xhsgrow fmt`", stderr=True)
+            raise typer.Exit(EXIT_FAILED)
+        plain(f"{len(files)} file(s) already formatted", stderr=True)
+    else:
+        for path in changed:
+            plain(f"reformatted {path}")
+        plain(f"{len(changed)} reformatted, {len(files) - len(changed)} unchanged", stderr=True)
+
+
+def list_(
+    ctx: typer.Context,
+    kind: Annotated[KindArg | None, typer.Option("--kind", help="Only this kind.")] = None,
+    status: Annotated[StatusArg | None, typer.Option("--status", help="Only this status.")] = None,
+    format: Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")] = (
+        ListFormat.table
+    ),
+) -> None:
+    """List the workspace's campaigns: id, kind, status, window, main target, budget.
+
+    Example:
+
+        xhsgrow list --kind referral --status live
+    """
+    from xhsgrow.cli.app import workspace_from
+    from xhsgrow.specs import load_campaigns
+
+    campaigns = load_campaigns(workspace_from(ctx))
+    if kind:
+        campaigns = [c for c in campaigns if c.kind == kind.value]
+    if status:
+        campaigns = [c for c in campaigns if c.status == status.value]
+    if format is ListFormat.json:
+        rows = [
+            {
+                "id": c.id,
+                "kind": c.kind,
+                "status": c.status,
+                "name": c.name,
+                "start": c.window.start.isoformat(),
+                "end": c.window.end.isoformat(),
+                "timezone": c.window.timezone,
+                "main_target": _main_target(c),
+                "budget": c.budget.amount,
+                "currency": c.budget.currency,
+            }
+            for c in campaigns
+        ]
+        plain(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    from rich.table import Table
+
+    from xhsgrow.cli.console import out
+
+    table = Table(title=f"{len(campaigns)} campaign(s)", title_justify="left")
+    for col, justify in [
+        ("id", "left"),
+        ("kind", "left"),
+        ("status", "left"),
+        ("window", "left"),
+        ("main target", "right"),
+        ("budget", "right"),
+    ]:
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for c in campaigns:
+        target = _main_target(c)
+        table.add_row(
+            c.id,
+            c.kind,
+            _status_markup(c.status),
+            f"{c.window.start} → {c.window.end}",
+            f"{target['value']:,} {target['metric']}" if target else "—",
+            _money(c.budget.amount, c.budget.currency),
+        )
+    out().print(table)
+
+
+def _main_target(c: Any) -> dict[str, Any] | None:
+    for metric in ("acquired", "merchants_onboarded", "activated"):
+        value = getattr(c.targets, metric, None)
+        if value is not None:
+            return {"metric": metric, "value": value}
+    return None
+
+
+def _money(amount: float, currency: str) -> str:
+    symbol = "¥" if currency == "CNY" else f"{currency} "
+    return f"{symbol}{amount:,.0f}"
+
+
+_STATUS_COLOURS = {
+    "draft": "dim",
+    "approved": "cyan",
+    "live": "green",
+    "paused": "yellow",
+    "ended": "blue",
+}
+
+
+def _status_markup(status: str) -> str:
+    return f"[{_STATUS_COLOURS.get(status, 'white')}]{status}[/]"
+
+
+def show(
+    ctx: typer.Context,
+    campaign_id: Annotated[str, typer.Argument(metavar="ID", help="Campaign id.")],
+    format: Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")] = (
+        ListFormat.table
+    ),
+) -> None:
+    """Show one campaign's whole spec as a readable panel (or JSON).
+
+    Example:
+
+        xhsgrow show gala-2027 --format json
+    """
+    from xhsgrow.cli.app import workspace_from
+    from xhsgrow.specs import load_campaigns
+
+    (campaign,) = load_campaigns(workspace_from(ctx), [campaign_id])
+    data = campaign.model_dump(mode="json")
+    if format is ListFormat.json:
+        plain(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    from rich.panel import Panel
+    from rich.tree import Tree
+
+    from xhsgrow.cli.console import out
+
+    tree = Tree(f"[bold]{campaign.name}[/]  ({campaign.kind}, {_status_markup(campaign.status)})")
+    _add_tree(tree, {k: v for k, v in data.items() if k not in ("name", "kind", "status")})
+    out().print(Panel(tree, title=campaign.id, title_align="left"))
+
+
+def _add_tree(node: Any, value: Any) -> None:
+    from rich.markup import escape
+
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if item in (None, [], "", {}):
+                continue
+            if isinstance(item, dict | list):
+                _add_tree(node.add(f"[bold cyan]{key}[/]"), item)
+            else:
+                node.add(f"[cyan]{key}[/] = {escape(_scalar(item))}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            if isinstance(item, dict | list):
+                label = item.get("name") if isinstance(item, dict) else None
+                _add_tree(node.add(f"[dim]{i + 1}.[/] {escape(str(label or ''))}"), item)
+            else:
+                node.add(escape(_scalar(item)))
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return f"{value:,.0f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def schema(
+    kind: Annotated[KindArg, typer.Argument(help="Campaign kind.")],
+) -> None:
+    """Print the JSON Schema of a kind, for editors (taplo / Even Better TOML).
+
+    Specs start with `#:schema ../schemas/KIND.schema.json`, which `new` and `init` write.
+
+    Example:
+
+        xhsgrow schema gala > schemas/gala.schema.json
+    """
+    from xhsgrow.specs import json_schema
+
+    plain(json.dumps(json_schema(kind.value), indent=2, ensure_ascii=False))
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(init)
+    app.command()(new)
+    app.command()(validate)
+    app.command()(fmt)
+    app.command("list")(list_)
+    app.command()(show)
+    app.command()(schema)

@@ -1,0 +1,1 @@
+"""Jinja2 rendering shared by reports, briefs and outreach (templates, filters, charts)."""

@@ -1,0 +1,195 @@
+"""Specs on disk: create, find, validate many, and export their JSON Schema."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xhsgrow.errors import Problem, SpecError, UsageError
+from xhsgrow.workspace import Workspace
+
+
+def json_schema(kind: str) -> dict[str, Any]:
+    """The JSON Schema of a kind's spec, for editors and for checking specs with jsonschema."""
+    from xhsgrow.specs.models import KINDS, MODELS
+
+    if kind not in KINDS:
+        raise UsageError(f"unknown kind '{kind}'; expected one of {', '.join(KINDS)}")
+    schema = MODELS[kind].model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = f"xhsgrow {kind} campaign spec"
+    return schema
+
+
+def write_schemas(root: Path) -> list[Path]:
+    """Write schemas/KIND.schema.json for every kind (the targets of the `#:schema` lines)."""
+    from xhsgrow.specs.models import KINDS
+
+    out = []
+    folder = root / "schemas"
+    folder.mkdir(parents=True, exist_ok=True)
+    for kind in KINDS:
+        path = folder / f"{kind}.schema.json"
+        text = json.dumps(json_schema(kind), indent=2, ensure_ascii=False) + "\n"
+        if not path.exists() or path.read_text("utf-8") != text:
+            path.write_text(text, "utf-8")
+        out.append(path)
+    return out
+
+
+def render_new(kind: str, campaign_id: str) -> str:
+    """The text `xhsgrow new` writes: schema line, then the canonical scaffold."""
+    import tomli_w
+
+    from xhsgrow.specs.fmt import format_text
+    from xhsgrow.specs.scaffold import scaffold, schema_comment
+
+    text = schema_comment(kind) + tomli_w.dumps(scaffold(kind, campaign_id), multiline_strings=True)
+    return format_text(text)
+
+
+def new_spec(ws: Workspace, kind: str, campaign_id: str, *, force: bool = False) -> Path:
+    """Write campaigns/ID.toml from the kind's scaffold; refuse to overwrite unless ``force``."""
+    import re
+
+    from xhsgrow.specs.models import KINDS
+
+    if kind not in KINDS:
+        raise UsageError(f"unknown kind '{kind}'; expected one of {', '.join(KINDS)}")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", campaign_id):
+        raise UsageError(
+            f"'{campaign_id}' is not a valid id: use lower-case letters, digits, '-' and '_'"
+        )
+    path = ws.spec_path(campaign_id)
+    if path.exists() and not force:
+        raise UsageError(f"{path} already exists", hint="use --force to overwrite it")
+    text = render_new(kind, campaign_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".toml.tmp")
+    tmp.write_text(text, "utf-8")
+    tmp.replace(path)
+    write_schemas(ws.root)
+    return path
+
+
+EXAMPLE_IDS = {
+    "referral": "example-referral",
+    "partnership": "example-partnership",
+    "gala": "example-gala",
+}
+
+
+def init_workspace(root: Path) -> list[Path]:
+    """Create a workspace with xhsgrow.toml and an example campaign of each kind."""
+    from xhsgrow.workspace import SETTINGS_FILE, Workspace, load_settings
+
+    settings_path = root / SETTINGS_FILE
+    targets = [settings_path, *(root / "campaigns" / f"{i}.toml" for i in EXAMPLE_IDS.values())]
+    existing = [p for p in targets if p.exists()]
+    if existing:
+        raise UsageError(
+            f"{existing[0]} already exists; init never overwrites",
+            hint="pick an empty folder, or use `xhsgrow new` to add campaigns",
+        )
+    root.mkdir(parents=True, exist_ok=True)
+    settings_path.write_text(_SETTINGS_TEMPLATE, "utf-8")
+    (root / "templates").mkdir(exist_ok=True)
+    ws = Workspace(root, load_settings(settings_path))
+    written = [settings_path]
+    for kind, cid in EXAMPLE_IDS.items():
+        written.append(new_spec(ws, kind, cid))
+    return written
+
+
+_SETTINGS_TEMPLATE = """\
+# xhsgrow workspace settings. Every key is optional; the values shown are the defaults.
+timezone = "Asia/Shanghai"
+currency = "CNY"
+
+[thresholds]
+on_track = 0.95   # pace at or above this is on track
+at_risk = 0.8     # at or above this is at risk; below is off track
+
+[data]
+# source = "data/events/*.parquet"   # or set XHSGROW_DATA
+format = "auto"
+
+[data.columns]
+# event_time = "ts"                  # map contract columns to the names in your files
+"""
+
+
+@dataclass
+class ValidationReport:
+    """The outcome of validating several files."""
+
+    results: dict[str, list[Problem]] = field(default_factory=dict)
+    campaigns: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not any(self.results.values())
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for probs in self.results.values() for p in probs]
+
+
+def expand_paths(paths: list[Path]) -> list[Path]:
+    """Files named directly, plus every *.toml inside named folders."""
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir() and any(p.glob("*.toml")):
+            files.extend(sorted(p.glob("*.toml")))
+        elif p.is_dir() and p.name == "campaigns":
+            continue
+        else:
+            files.append(p)
+    return files
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def validate_paths(paths: list[Path]) -> ValidationReport:
+    """Validate every spec file under ``paths``; duplicate ids across files are errors too."""
+    from xhsgrow.specs.loader import check_file
+
+    report = ValidationReport()
+    seen: dict[str, str] = {}
+    for path in expand_paths(paths):
+        shown = _display(path)
+        campaign, problems = check_file(path, display=shown)
+        if campaign is not None:
+            if campaign.id in seen and seen[campaign.id] != shown:
+                problems = [
+                    Problem(shown, 1, 1, "id", f"duplicate id, also in {seen[campaign.id]}")
+                ]
+                campaign = None
+            else:
+                seen[campaign.id] = shown
+                report.campaigns[shown] = campaign
+        report.results[shown] = problems
+    return report
+
+
+def load_campaigns(ws: Workspace, ids: list[str] | None = None) -> list[Any]:
+    """The workspace's campaigns (all, or the given ids in order); any invalid spec is an error."""
+    if ids:
+        missing = [i for i in ids if not ws.spec_path(i).exists()]
+        if missing:
+            known = ", ".join(p.stem for p in ws.spec_files()) or "none"
+            raise UsageError(f"no campaign '{missing[0]}' in {ws.campaigns_dir} (known: {known})")
+        files = [ws.spec_path(i) for i in ids]
+    else:
+        files = ws.spec_files()
+    report = validate_paths(files)
+    if not report.ok:
+        raise SpecError(report.problems)
+    return list(report.campaigns.values())
