@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,13 +13,13 @@ from xhsgrow.cli.console import in_github_actions, plain
 from xhsgrow.errors import EXIT_FAILED, UsageError
 
 
-class KindArg(str, Enum):
+class KindArg(StrEnum):
     referral = "referral"
     partnership = "partnership"
     gala = "gala"
 
 
-class StatusArg(str, Enum):
+class StatusArg(StrEnum):
     draft = "draft"
     approved = "approved"
     live = "live"
@@ -27,12 +27,12 @@ class StatusArg(str, Enum):
     ended = "ended"
 
 
-class ListFormat(str, Enum):
+class ListFormat(StrEnum):
     table = "table"
     json = "json"
 
 
-class CheckFormat(str, Enum):
+class CheckFormat(StrEnum):
     text = "text"
     json = "json"
 

@@ -217,13 +217,13 @@ def _partnership(c: PartnershipCampaign) -> Iterator[Finding]:
         if m.done_on and not m.done:
             yield ("partnership", "milestones", i, "done_on"), "done_on is set but done = false"
     for i, seg in enumerate(c.targets.segments):
-        if seg.dimension == "region" and divisions.is_division(seg.value):
-            if not any(divisions.covers(area, seg.value) for area in codes):
-                yield (
-                    ("targets", "segments", i, "value"),
-                    f"region {seg.value} ({divisions.name(seg.value)}) is not covered by "
-                    "the partnership",
-                )
+        covered = any(divisions.covers(area, seg.value) for area in codes)
+        if seg.dimension == "region" and divisions.is_division(seg.value) and not covered:
+            yield (
+                ("targets", "segments", i, "value"),
+                f"region {seg.value} ({divisions.name(seg.value)}) is not covered by "
+                "the partnership",
+            )
     for i, person in enumerate(p.contacts):
         if person.email and not _EMAIL.match(person.email):
             yield ("partnership", "contacts", i, "email"), f"'{person.email}' is not an email"
