@@ -1,0 +1,1 @@
+"""Talking to other services over HTTP: retries, timeouts and secrets kept out of output."""

@@ -1,0 +1,163 @@
+"""HTTP with timeouts and retries, shared by chat webhooks, SMS-over-HTTP and metric sources.
+
+Retries (via tenacity) on transport errors, 5xx, 429 (honouring Retry-After) and on whatever
+a caller's ``check`` says is retryable (the chat platforms' own rate-limit codes). Every URL
+that reaches a message is masked first: webhook URLs carry their tokens.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from xhsgrow.errors import XhsgrowError
+
+Verdict = tuple[Literal["ok", "retry", "fail"], str]
+
+
+class HttpError(XhsgrowError):
+    """The request failed for good (after retries, or with a non-retryable answer)."""
+
+    def __init__(self, message: str, *, status: int | None = None, unknown: bool = False) -> None:
+        super().__init__(message)
+        self.status = status
+        #: True when the request may have been received (connection died after sending):
+        #: the caller must not assume it failed.
+        self.unknown = unknown
+
+
+class _Retry(Exception):
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+_SECRET_QUERY = re.compile(
+    r"([?&](?:key|token|access_token|secret|sign|signature|sig|api_key|apikey|password)=)[^&#\s]+",
+    re.I,
+)
+_HOOK_PATH = re.compile(r"(/hook/|/services/|/webhook/|/robot/)[^?#\s]+", re.I)
+_USERINFO = re.compile(r"(://)[^/@\s]+@")
+
+
+def mask_url(url: str) -> str:
+    """A URL fit for output: tokens in the query, hook paths and user:password replaced by ***."""
+    url = _USERINFO.sub(r"\1***@", url)
+    url = _SECRET_QUERY.sub(r"\1***", url)
+    return _HOOK_PATH.sub(r"\1***", url)
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return None
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 4
+    backoff: float = 0.5  # first wait in seconds; doubles each try, with jitter
+    max_wait: float = 30.0
+    timeout: float = 10.0
+
+
+def request(
+    method: str,
+    url: str,
+    *,
+    json: Any = None,
+    content: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    params: dict[str, str] | None = None,
+    check: Callable[[Any], Verdict] | None = None,
+    policy: RetryPolicy | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    client: Any = None,
+) -> Any:
+    """Send a request, retrying what is worth retrying; returns the httpx.Response.
+
+    ``check(response)`` runs on 2xx answers and says whether the body means success
+    ("ok"), a retryable refusal such as a platform rate limit ("retry"), or failure ("fail").
+    """
+    import httpx
+    from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt
+    from tenacity.wait import wait_exponential_jitter
+
+    policy = policy or RetryPolicy()
+    shown = mask_url(url)
+    backoff = wait_exponential_jitter(initial=policy.backoff, max=policy.max_wait)
+
+    def wait(state: Any) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, _Retry) and exc.retry_after is not None:
+            return min(exc.retry_after, policy.max_wait)
+        return float(backoff(state))
+
+    own = client is None
+    http = client or httpx.Client(timeout=policy.timeout)
+
+    def attempt() -> Any:
+        try:
+            resp = http.request(
+                method, url, json=json, content=content, headers=headers, params=params
+            )
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            raise _Retry(f"cannot connect to {shown}: {type(exc).__name__}") from None
+        except httpx.TransportError as exc:
+            # The request may have reached the server: retrying could duplicate it.
+            raise HttpError(
+                f"{shown}: connection lost after sending ({type(exc).__name__}); "
+                "the outcome is unknown",
+                unknown=True,
+            ) from None
+        if resp.status_code == 429:
+            raise _Retry(f"{shown}: HTTP 429", _retry_after(resp.headers.get("Retry-After")))
+        if resp.status_code >= 500:
+            raise _Retry(f"{shown}: HTTP {resp.status_code}")
+        if resp.status_code >= 400:
+            raise HttpError(
+                f"{shown}: HTTP {resp.status_code} {_brief(resp)}", status=resp.status_code
+            )
+        if check is not None:
+            verdict, message = check(resp)
+            if verdict == "retry":
+                raise _Retry(f"{shown}: {message}")
+            if verdict == "fail":
+                raise HttpError(f"{shown}: {message}", status=resp.status_code)
+        return resp
+
+    try:
+        for try_ in Retrying(
+            stop=stop_after_attempt(policy.attempts),
+            wait=wait,
+            retry=retry_if_exception_type(_Retry),
+            sleep=sleep,
+            reraise=False,
+        ):
+            with try_:
+                return attempt()
+    except RetryError as exc:
+        last = exc.last_attempt.exception()
+        reason = last.reason if isinstance(last, _Retry) else str(last)
+        raise HttpError(f"gave up after {policy.attempts} tries: {reason}") from None
+    finally:
+        if own:
+            http.close()
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _brief(resp: Any) -> str:
+    text = resp.text.strip().replace("\n", " ")
+    return text[:200]

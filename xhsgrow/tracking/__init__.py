@@ -1,0 +1,1 @@
+"""Tracking campaigns against their targets: metrics from events, pacing, forecasts."""
