@@ -1,9 +1,411 @@
-"""Commands for this feature are registered here (work in progress)."""
+"""Planning commands: plan (growth model, budget, capacity and legal checks) and brief."""
 
 from __future__ import annotations
 
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+from xhsgrow.cli.console import plain
+
+
+class PlanFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class BriefFormat(StrEnum):
+    md = "md"
+    html = "html"
+
+
+class Lang(StrEnum):
+    en = "en"
+    zh = "zh"
+
+
+def plan(
+    ctx: typer.Context,
+    campaign_id: Annotated[str, typer.Argument(metavar="ID", help="Campaign id.")],
+    format: Annotated[PlanFormat, typer.Option("--format", "-f", help="Output format.")] = (
+        PlanFormat.table
+    ),
+    sweep: Annotated[
+        str | None,
+        typer.Option(
+            "--sweep",
+            metavar="PARAM=LO:HI:STEPS",
+            help="Vary one assumption over STEPS even values from LO to HI and tabulate the "
+            "outcome.",
+        ),
+    ] = None,
+) -> None:
+    """Plan a campaign before launch: growth model, budget, capacity, legal checks.
+
+    referral: a day-by-day generational viral model (K, users per generation,
+    rewards paid under the caps, the day the pool runs out, cost per user).
+    gala: peak-second load per round against capacity_rps, prize pools against
+    the budget, new users per phase, retention, the ¥50,000 prize-draw cap and
+    WeChat's link-sharing rules. partnership: the timeline of commitments and
+    milestones, regional targets against the total, and gaps.
+
+    Assumptions live in the spec (referral.assumptions, gala.assumptions); the
+    models are described in docs/plan.md. Findings are reported; the exit code
+    is 0 unless the spec or the options are wrong.
+
+    Example:
+
+        xhsgrow plan cny-2027-invite --sweep invite_conversion=0.05:0.25:5
+    """
+    from xhsgrow.cli.app import workspace_from
+    from xhsgrow.planning import plan_campaign, run_sweep
+    from xhsgrow.specs import load_campaigns
+
+    (campaign,) = load_campaigns(workspace_from(ctx), [campaign_id])
+    if sweep is not None:
+        result = run_sweep(campaign, sweep)
+        if format is PlanFormat.json:
+            plain(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+        else:
+            _print_sweep(result, campaign.budget.currency)
+        return
+    planned = plan_campaign(campaign)
+    if format is PlanFormat.json:
+        plain(json.dumps(planned.to_json(), indent=2, ensure_ascii=False))
+        return
+    _print_plan(planned, campaign)
+
+
+def brief(
+    ctx: typer.Context,
+    campaign_id: Annotated[str, typer.Argument(metavar="ID", help="Campaign id.")],
+    format: Annotated[BriefFormat, typer.Option("--format", "-f", help="Output format.")] = (
+        BriefFormat.md
+    ),
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of the brief.")] = Lang.en,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")
+    ] = None,
+) -> None:
+    """Render the one-to-two page approval brief of a campaign from templates.
+
+    Objective, audience, mechanics, rewards and caps, targets with their pacing
+    curve (a chart in HTML), budget and the plan's projection, risks (fraud
+    rules, capacity headroom, legal checks), owners and milestones. Override it
+    by copying brief/LANG/brief.FORMAT (wording) or brief/_body.FORMAT (layout)
+    into the workspace's templates/ folder.
+
+    Example:
+
+        xhsgrow brief gala-2027 --format html --lang zh --out gala-2027-brief.html
+    """
+    from xhsgrow.cli.app import workspace_from
+    from xhsgrow.planning.brief import render_brief, write_output
+    from xhsgrow.specs import load_campaigns
+
+    ws = workspace_from(ctx)
+    (campaign,) = load_campaigns(ws, [campaign_id])
+    text = render_brief(campaign, fmt=format.value, lang=lang.value, templates=ws.templates_dir)
+    if out is None:
+        print(text, end="" if text.endswith("\n") else "\n")
+        return
+    write_output(out, text)
+    plain(f"wrote {out}", stderr=True)
+
+
+# --- terminal rendering --------------------------------------------------------------------
+
+_SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def _money(value: float | None, currency: str, digits: int = 0) -> str:
+    from xhsgrow.rendering.filters import money
+
+    return money(value, currency, digits)
+
+
+def _num(value: float | None, digits: int = 0) -> str:
+    return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def _short(value: float) -> str:
+    from xhsgrow.rendering.charts import compact_number
+
+    return compact_number(value)
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}" if abs(value) >= 0.1 else f"{value:.1%}"
+
+
+def _table(title: str, columns: list[tuple[str, str]]) -> Any:
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", title_style="bold")
+    for name, justify in columns:
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    return table
+
+
+def _print_plan(p: Any, campaign: Any) -> None:
+    from rich.markup import escape
+
+    from xhsgrow.cli.console import out
+
+    console = out()
+    console.print(
+        f"[bold]{escape(p.name)}[/]  ({p.campaign_id}, {p.kind})  "
+        f"{p.window[0]} → {p.window[1]}  budget {_money(p.budget, p.currency)}"
+    )
+    if p.referral is not None:
+        _print_referral(p.referral, campaign, p.currency)
+    if p.gala is not None:
+        _print_gala(p.gala, p.currency)
+    if p.partnership is not None:
+        _print_partnership(p.partnership)
+    _print_findings(p.findings)
+
+
+def _print_referral(r: Any, campaign: Any, cur: str) -> None:
+    from xhsgrow.cli.console import out
+
+    a = campaign.referral.assumptions
+    console = out()
+    t = _table("Assumptions", [("", "left"), ("value", "right")])
+    t.add_row("seed inviters", _num(a.seed_inviters))
+    t.add_row("invites per user (per cycle)", _num(a.invites_per_user, 2))
+    t.add_row("invite conversion", _pct(a.invite_conversion))
+    t.add_row("eligible share", _pct(a.eligible_share))
+    t.add_row("viral cycle", f"{a.cycle_days} day(s)")
+    t.add_row("decay per cycle", _pct(a.decay))
+    t.add_row("K (invites × conversion × eligible)", f"{r.k_factor:.2f}")
+    cap = "none" if r.referral_cap is None else f"{r.referral_cap:g} rewarded invites"
+    t.add_row("per-referrer cap", cap)
+    t.add_row("K after the cap", f"{r.k_capped:.2f}")
+    console.print(t)
+
+    t = _table("Outcome", [("", "left"), ("value", "right")])
+    t.add_row("acquired (referred users)", _num(r.acquired))
+    t.add_row("total users (seeds + acquired)", _num(r.total_users))
+    if r.target_acquired:
+        t.add_row("of the acquired target", f"{_pct(r.target_reached)} of {r.target_acquired:,}")
+    t.add_row("rewarded pairs", f"{r.pairs_paid:,}")
+    t.add_row("referrer rewards", _money(r.referrer_paid, cur))
+    t.add_row("referee rewards", _money(r.referee_paid, cur))
+    t.add_row("tier bonuses", _money(r.tier_bonus_paid, cur))
+    t.add_row("rewards paid", f"{_money(r.rewards_paid, cur)} of a {_money(r.pool, cur)} pool")
+    t.add_row("pool runs out", str(r.pool_runs_out) if r.pool_runs_out else "not in the window")
+    t.add_row("reward cost per acquired user", _money(r.cost_per_acquired, cur, 2))
+    t.add_row("binds first", r.binds_first)
+    console.print(t)
+
+    t = _table("Generations", [("gen", "right"), ("first day", "left"), ("users", "right")])
+    shown = r.generations[:12]
+    for g in shown:
+        label = "seeds" if g.number == 0 else str(g.number)
+        t.add_row(label, str(g.first_day or "—"), _num(g.users))
+    if len(r.generations) > len(shown):
+        rest = sum(g.users for g in r.generations[len(shown) :])
+        t.add_row(f"{len(shown)}+", "…", _num(rest))
+    console.print(t)
+
+    t = _table(
+        "By day (weekly, and the day the pool runs out)",
+        [("day", "left"), ("new users", "right"), ("cumulative", "right"), ("rewards", "right")],
+    )
+    last = len(r.days) - 1
+    for i, d in enumerate(r.days):
+        if i % 7 == 6 or i == last or i == r.pool_day_index:
+            t.add_row(
+                str(d.day), _num(d.new_users), _num(d.cumulative), _money(d.rewards_cumulative, cur)
+            )
+    console.print(t)
+
+
+def _print_gala(g: Any, cur: str) -> None:
+    from xhsgrow.cli.console import out
+
+    console = out()
+    t = _table(
+        f"Capacity check: peak second = round mean × {g.peak_to_mean:g} (peak-to-mean)",
+        [
+            ("round", "left"),
+            ("at", "left"),
+            ("users × taps", "right"),
+            ("mean rps", "right"),
+            ("peak rps", "right"),
+            ("headroom", "right"),
+            ("%", "right"),
+        ],
+    )
+    for c in g.rounds:
+        style = "red" if c.headroom_rps < 0 else "green"
+        t.add_row(
+            c.name,
+            f"{c.at:%H:%M} {c.duration_minutes}m",
+            f"{_short(c.participants)} × {c.interactions_per_participant:g}",
+            _short(c.mean_rps),
+            _short(c.peak_rps),
+            f"[{style}]{_short(c.headroom_rps)}[/]",
+            f"[{style}]{c.headroom_pct:.0%}[/]",
+        )
+    console.print(t)
+    t = _table(
+        "Prizes and mechanics",
+        [
+            ("round", "left"),
+            ("prize pool", "right"),
+            ("of budget", "right"),
+            ("top prize", "right"),
+            ("mechanic", "left"),
+            ("to WeChat", "left"),
+        ],
+    )
+    for c in g.rounds:
+        t.add_row(
+            c.name,
+            _money(c.prize_pool, cur),
+            _pct(c.budget_share),
+            _money(c.top_prize, cur),
+            c.mechanic,
+            "yes" if c.shares_to_wechat else "no",
+        )
+    console.print(t)
+    if g.rounds:
+        word = "headroom" if g.headroom_rps >= 0 else "SHORTFALL"
+        style = "green" if g.headroom_rps >= 0 else "bold red"
+        console.print(
+            f"capacity {g.capacity_rps:,} rps; night peak {g.peak_rps:,.0f} rps "
+            f"({g.peak_round}); [{style}]{word} {abs(g.headroom_rps):,.0f} rps "
+            f"({abs(g.headroom_pct):.0%} of capacity)[/]"
+        )
+    else:
+        console.print("no rounds: nothing to check against capacity")
+    console.print(
+        f"prize pools {_money(g.prize_pools, cur)} = {_pct(g.budget_share)} of the budget "
+        f"{_money(g.budget, cur)}; gala night {g.eve}"
+    )
+    t = _table(
+        "New users per phase",
+        [
+            ("phase", "left"),
+            ("days", "left"),
+            ("share", "right"),
+            ("expected", "right"),
+            ("from", "left"),
+        ],
+    )
+    for ph in g.phases:
+        t.add_row(
+            ph.name,
+            f"{ph.start} → {ph.end}",
+            _pct(ph.share),
+            _num(ph.expected_new_users),
+            ph.source,
+        )
+    t.add_row("total", "", "", _num(g.expected_new_users), "")
+    console.print(t)
+    ret = ", ".join(f"d{d} {v:.1%}" for d, v in g.retention.items())
+    console.print(
+        f"retention assumed after the night: floor {g.retention_floor:.0%} + "
+        f"(1 − floor) × (1 − {g.retention_decay:g})^day → {ret}"
+    )
+
+
+def _print_partnership(p: Any) -> None:
+    from rich.markup import escape
+
+    from xhsgrow.cli.console import out
+    from xhsgrow.planning.gantt import text_rows
+
+    console = out()
+    rows, axis = text_rows(p.timeline)
+    width = max(len(r.label) for r in rows)
+    width = min(width, 40)
+    console.print(f"[bold]Timeline[/]  {p.timeline[0].start} → {max(i.end for i in p.timeline)}")
+    colours = {"platform": "blue", "government": "green", "both": "bright_black"}
+    for r in rows:
+        it = r.item
+        colour = "red" if it.late else colours.get(it.party, "magenta")
+        label = r.label if len(r.label) <= width else r.label[: width - 1] + "…"
+        who = f" {it.party}" if it.party and it.kind != "agreement" else ""
+        when = f"{it.end}" if it.kind == "milestone" else f"→ {it.end}"
+        late = " [red]late[/]" if it.late else ""
+        console.print(f"{escape(label):<{width}} [{colour}]{r.bar}[/] {when}{escape(who)}{late}")
+    console.print(f"{'':<{width}} {axis}")
+    if p.region_sums:
+        t = _table(
+            "Regional targets",
+            [
+                ("metric", "left"),
+                ("regions", "left"),
+                ("sum", "right"),
+                ("total", "right"),
+                ("gap", "right"),
+            ],
+        )
+        for s in p.region_sums:
+            regions = ", ".join(f"{name} {v:,.0f}" for _, name, v in s.regions)
+            gap = "—" if s.total is None else f"{s.total - s.regional:,.0f}"
+            t.add_row(s.metric, regions, _num(s.regional), _num(s.total), gap)
+        console.print(t)
+
+
+def _print_findings(findings: list[Any]) -> None:
+    from rich.markup import escape
+
+    from xhsgrow.cli.console import out
+
+    console = out()
+    if not findings:
+        console.print("[green]✓ no findings[/]")
+        return
+    console.print("[bold]Findings[/]")
+    for f in findings:
+        style = _SEVERITY_STYLE[f.severity]
+        where = f" [dim]({f.where})[/]" if f.where else ""
+        console.print(f"  [{style}]{f.severity:<7}[/] {escape(f.message)}{where}")
+
+
+def _print_sweep(s: Any, cur: str) -> None:
+    from xhsgrow.cli.console import out
+
+    t = _table(
+        f"{s.campaign_id}: sweep of {s.param}",
+        [("value", "right"), *((header, "right") for _, header in s.columns)],
+    )
+    for column in t.columns:
+        column.min_width = len(str(column.header))
+    for row in s.rows:
+        cells = [f"{row.value:,.0f}" if row.value.is_integer() else f"{row.value:g}"]
+        for key, _ in s.columns:
+            v = row.outcome[key]
+            if key == "rewards_paid":
+                cells.append(_symbol(cur) + _short(v))
+            elif key == "cost_per_acquired":
+                cells.append(_money(v, cur, 2))
+            elif key in ("target_reached", "headroom_pct", "retention_d7"):
+                cells.append(_pct(v))
+            elif key == "k_factor":
+                cells.append(f"{v:.2f}")
+            elif key == "pool_runs_out":
+                cells.append(f"{v:%m-%d}" if v else "—")
+            elif key in ("acquired", "total_users", "peak_rps", "headroom_rps"):
+                cells.append(_short(v))
+            else:
+                cells.append(_num(v))
+        t.add_row(*cells)
+    out().print(t)
+
+
+def _symbol(currency: str) -> str:
+    return _money(0, currency).rstrip("0")
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
+    app.command()(plan)
+    app.command()(brief)

@@ -1,0 +1,214 @@
+"""`xhsgrow plan` for gala campaigns: capacity at the peak second, prizes, legal checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from xhsgrow.planning import plan_campaign
+from xhsgrow.specs import load_spec
+from xhsgrow.specs.scaffold import scaffold
+
+EVE = dt.date(2027, 2, 5)
+NIGHT = dt.datetime(2027, 2, 5, 20, 30)
+
+
+def round_(name: str = "R1", **over: Any) -> dict[str, Any]:
+    base = {
+        "name": name,
+        "at": NIGHT,
+        "duration_minutes": 10,
+        "prize_pool": 1_000_000.0,
+        "top_prize": 888.0,
+        "expected_participants": 1_200_000,
+        "interactions_per_participant": 10.0,
+        "mechanic": "shake",
+        "shares_to_wechat": False,
+    }
+    return {**base, **over}
+
+
+def gala_spec(
+    ws: Path,
+    *,
+    cid: str = "gala",
+    rounds: list[dict[str, Any]] | None = None,
+    capacity: int = 80_000,
+    warm_up: list[dict[str, Any]] | None = None,
+    assumptions: dict[str, Any] | None = None,
+    targets: dict[str, Any] | None = None,
+    phases: list[dict[str, Any]] | None = None,
+    budget: float = 10_000_000,
+) -> Path:
+    import tomli_w
+
+    data = scaffold("gala", cid, today=dt.date(2026, 12, 1))
+    g = data["gala"]
+    assert g["year"] == 2027
+    g["capacity_rps"] = capacity
+    g["rounds"] = rounds if rounds is not None else [round_()]
+    if warm_up is not None:
+        g["warm_up"] = warm_up
+    if assumptions is not None:
+        g["assumptions"] = assumptions
+    if phases is not None:
+        g["phases"] = phases
+    data["budget"]["amount"] = budget
+    data["targets"] = targets if targets is not None else {"acquired": 1_000_000}
+    path = ws / "campaigns" / f"{cid}.toml"
+    path.write_text(tomli_w.dumps(data), "utf-8")
+    return path
+
+
+def test_headroom_by_hand(workspace: Path) -> None:
+    # 1,200,000 participants × 10 interactions over 10 minutes = 12,000,000 / 600 s = 20,000/s
+    # mean; × peak-to-mean 3 = 60,000/s at the peak second; capacity 80,000 -> 20,000 (25%).
+    plan = plan_campaign(load_spec(gala_spec(workspace)))
+    g = plan.gala
+    assert g is not None
+    (rd,) = g.rounds
+    assert rd.mean_rps == pytest.approx(20_000)
+    assert rd.peak_rps == pytest.approx(60_000)
+    assert rd.headroom_rps == pytest.approx(20_000)
+    assert rd.headroom_pct == pytest.approx(0.25)
+    assert not plan.errors
+    ok = next(f for f in plan.findings if f.code == "capacity_headroom")
+    assert "20,000" in ok.message and "25%" in ok.message
+
+
+def test_shortfall_by_hand(workspace: Path, invoke) -> None:  # type: ignore[no-untyped-def]
+    # same 60,000/s peak against 50,000/s: a shortfall of 10,000/s, 20% of capacity
+    gala_spec(workspace, capacity=50_000)
+    plan = plan_campaign(load_spec(workspace / "campaigns" / "gala.toml"))
+    assert plan.gala is not None
+    assert plan.gala.headroom_rps == pytest.approx(-10_000)
+    assert plan.gala.headroom_pct == pytest.approx(-0.2)
+    short = next(f for f in plan.errors if f.code == "capacity_shortfall")
+    assert "10,000" in short.message and "20%" in short.message
+    result = invoke("plan", "gala")
+    assert result.exit_code == 0, result.output
+    assert "SHORTFALL 10,000 rps (20% of capacity)" in result.output
+
+
+def test_peak_to_mean_is_an_explicit_assumption(workspace: Path) -> None:
+    # peak-to-mean 1.5: 20,000 × 1.5 = 30,000/s; capacity 80,000 -> 50,000 headroom (62.5%)
+    plan = plan_campaign(load_spec(gala_spec(workspace, assumptions={"peak_to_mean": 1.5})))
+    assert plan.gala is not None
+    assert plan.gala.peak_rps == pytest.approx(30_000)
+    assert plan.gala.headroom_pct == pytest.approx(0.625)
+
+
+def test_overlapping_rounds_add_up(workspace: Path) -> None:
+    # two 60,000/s rounds, the second starting 5 minutes into the first: 120,000/s together
+    rounds = [round_("A"), round_("B", at=NIGHT + dt.timedelta(minutes=5))]
+    plan = plan_campaign(load_spec(gala_spec(workspace, rounds=rounds, capacity=100_000)))
+    assert plan.gala is not None
+    assert plan.gala.peak_rps == pytest.approx(120_000)
+    assert plan.gala.peak_round == "A + B"
+    assert "capacity_shortfall_overlap" in {f.code for f in plan.errors}
+    # each round alone fits
+    assert all(r.headroom_rps > 0 for r in plan.gala.rounds)
+
+
+def test_prize_draw_cap_is_50000_yuan(workspace: Path) -> None:
+    rounds = [
+        round_("at the cap", top_prize=50_000.0),
+        round_("over the cap", top_prize=50_001.0, at=NIGHT + dt.timedelta(hours=1)),
+        round_("unstated", top_prize=None, at=NIGHT + dt.timedelta(hours=2)),
+    ]
+    for r in rounds:
+        if r["top_prize"] is None:
+            del r["top_prize"]
+    plan = plan_campaign(load_spec(gala_spec(workspace, rounds=rounds)))
+    caps = [f for f in plan.findings if f.code == "prize_cap"]
+    assert [f.where for f in caps] == ["gala.rounds[1].top_prize"]
+    assert caps[0].severity == "error" and "Art. 10" in caps[0].message
+    assert "第十条" in caps[0].message_zh
+    unstated = next(f for f in plan.findings if f.code == "prize_not_stated")
+    assert unstated.where == "gala.rounds[2].top_prize"
+
+
+def test_wechat_mechanic_flags(workspace: Path) -> None:
+    rounds = [
+        round_("cards to wechat", mechanic="card_collect", shares_to_wechat=True),
+        round_("shake to wechat", at=NIGHT + dt.timedelta(hours=1), shares_to_wechat=True),
+        round_("cards in app", mechanic="card_collect", at=NIGHT + dt.timedelta(hours=2)),
+    ]
+    warm_up = [
+        {"name": "assist", "mechanic": "share_assist", "shares_to_wechat": True},
+        {"name": "bargain", "mechanic": "bargain", "shares_to_wechat": True},
+        {
+            "name": "cash note",
+            "mechanic": "post_note",
+            "shares_to_wechat": True,
+            "cash_reward": True,
+        },
+        {"name": "plain note", "mechanic": "post_note", "shares_to_wechat": True},
+        {"name": "cards in app", "mechanic": "card_collect", "shares_to_wechat": False},
+    ]
+    plan = plan_campaign(load_spec(gala_spec(workspace, rounds=rounds, warm_up=warm_up)))
+    flags = {f.where: f for f in plan.findings if f.code == "wechat_forbidden"}
+    assert set(flags) == {
+        "gala.rounds[0].shares_to_wechat",
+        "gala.rounds[1].shares_to_wechat",
+        "gala.warm_up[0]",
+        "gala.warm_up[1]",
+        "gala.warm_up[2]",
+    }
+    assert "集卡" in flags["gala.rounds[0].shares_to_wechat"].message
+    assert "share-for-cash" in flags["gala.rounds[1].shares_to_wechat"].message
+    assert "助力" in flags["gala.warm_up[0]"].message
+    assert "砍价" in flags["gala.warm_up[1]"].message
+    assert "share-for-cash" in flags["gala.warm_up[2]"].message
+    assert all(f.severity == "error" for f in flags.values())
+
+
+def test_prizes_budget_phases_and_retention(workspace: Path) -> None:
+    # pools ¥9.5M of a ¥10M budget = 95% -> warning; phases from target × share (20/60/20% of
+    # 1,000,000); retention floor 5% + 95% × 0.9^7 on day 7.
+    rounds = [round_(prize_pool=9_500_000.0)]
+    targets = {"acquired": 1_000_000, "retention_d7": 0.6}
+    path = gala_spec(
+        workspace,
+        rounds=rounds,
+        targets=targets,
+        assumptions={"retention_decay": 0.1, "retention_floor": 0.05},
+    )
+    plan = plan_campaign(load_spec(path))
+    g = plan.gala
+    assert g is not None
+    assert g.budget_share == pytest.approx(0.95)
+    assert "prizes_near_budget" in {f.code for f in plan.findings}
+    assert [round(p.expected_new_users) for p in g.phases] == [200_000, 600_000, 200_000]
+    assert g.retention[7] == pytest.approx(0.05 + 0.95 * 0.9**7)
+    below = next(f for f in plan.findings if f.code == "retention_below_target")
+    assert "day 7" in below.message
+
+
+def test_expected_new_users_per_phase_from_the_spec(workspace: Path) -> None:
+    data = scaffold("gala", "g", today=dt.date(2026, 12, 1))["gala"]["phases"]
+    for ph, users in zip(data, (100_000, 300_000, 50_000), strict=True):
+        ph["expected_new_users"] = users
+    plan = plan_campaign(load_spec(gala_spec(workspace, phases=data)))
+    g = plan.gala
+    assert g is not None
+    assert g.expected_new_users == 450_000
+    short = next(f for f in plan.findings if f.code == "target_short")
+    assert "45%" in short.message  # 450,000 of the 1,000,000 target
+    # the projection follows the phases: nothing before the first phase ends... and 1 at the end
+    assert plan.projection[-1][1] == 1.0
+    assert all(b[1] >= a[1] for a, b in zip(plan.projection, plan.projection[1:], strict=False))
+
+
+def test_json_output(workspace: Path, invoke) -> None:  # type: ignore[no-untyped-def]
+    gala_spec(workspace)
+    result = invoke("plan", "gala", "--format", "json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["gala"]["peak_rps"] == 60_000
+    assert doc["gala"]["rounds"][0]["headroom_pct"] == 0.25
+    assert doc["gala"]["eve"] == EVE.isoformat()

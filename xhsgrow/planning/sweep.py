@@ -1,0 +1,177 @@
+"""`plan --sweep PARAM=LO:HI:STEPS`: vary one assumption, tabulate the outcome."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from xhsgrow.errors import UsageError
+from xhsgrow.planning.result import Sweep, SweepRow
+
+MAX_STEPS = 200
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    section: str  # where it lives: "assumptions", "caps", "rewards", "gala", "rounds"
+    lo: float
+    hi: float = math.inf
+    integer: bool = False
+    above_lo: bool = False  # lo itself is not allowed (> rather than >=)
+
+
+PARAMS: dict[str, dict[str, Param]] = {
+    "referral": {
+        p.name: p
+        for p in (
+            Param("seed_inviters", "assumptions", 0, integer=True),
+            Param("invites_per_user", "assumptions", 0),
+            Param("invite_conversion", "assumptions", 0, 1),
+            Param("cycle_days", "assumptions", 1, integer=True),
+            Param("decay", "assumptions", 0, 1),
+            Param("eligible_share", "assumptions", 0, 1),
+            Param("pool", "caps", 0),
+            Param("per_referrer", "caps", 1, integer=True),
+            Param("referrer", "rewards", 0),
+            Param("referee", "rewards", 0),
+        )
+    },
+    "gala": {
+        p.name: p
+        for p in (
+            Param("peak_to_mean", "assumptions", 1),
+            Param("retention_decay", "assumptions", 0, 1),
+            Param("retention_floor", "assumptions", 0, 1),
+            Param("capacity_rps", "gala", 1, integer=True),
+            Param("expected_participants", "rounds", 0, integer=True),
+            Param("interactions_per_participant", "rounds", 0),
+            Param("duration_minutes", "rounds", 1, integer=True),
+        )
+    },
+    "partnership": {},
+}
+
+
+def parse_sweep(text: str, kind: str) -> tuple[Param, list[float]]:
+    """``PARAM=LO:HI:STEPS`` -> (the parameter, STEPS evenly spaced values from LO to HI)."""
+    from xhsgrow.specs.rules import suggest
+
+    params = PARAMS[kind]
+    if not params:
+        raise UsageError(f"--sweep: a {kind} plan has no assumption to sweep")
+    known = ", ".join(params)
+    name, eq, spec = text.partition("=")
+    name = name.strip()
+    if not eq or not name:
+        raise UsageError(
+            f"--sweep {text!r}: expected PARAM=LO:HI:STEPS, e.g. invite_conversion=0.05:0.25:5"
+        )
+    if name not in params:
+        raise UsageError(
+            f"--sweep: unknown parameter {name!r} for a {kind} plan{suggest(name, list(params))}",
+            hint=f"one of: {known}",
+        )
+    param = params[name]
+    parts = spec.split(":")
+    if len(parts) != 3:
+        raise UsageError(f"--sweep {text!r}: the range must be LO:HI:STEPS, e.g. 0.05:0.25:5")
+    try:
+        lo, hi = float(parts[0]), float(parts[1])
+    except ValueError:
+        raise UsageError(f"--sweep {text!r}: LO and HI must be numbers") from None
+    try:
+        steps = int(parts[2])
+    except ValueError:
+        raise UsageError(f"--sweep {text!r}: STEPS must be a whole number") from None
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise UsageError(f"--sweep {text!r}: LO and HI must be finite numbers")
+    if hi < lo:
+        raise UsageError(f"--sweep {text!r}: LO {parts[0]} is above HI {parts[1]}")
+    if not 1 <= steps <= MAX_STEPS:
+        raise UsageError(f"--sweep {text!r}: STEPS must be between 1 and {MAX_STEPS}")
+    if steps == 1 and hi != lo:
+        raise UsageError(f"--sweep {text!r}: one step needs LO = HI; use 2 or more steps")
+    values = [lo + (hi - lo) * i / (steps - 1) for i in range(steps)] if steps > 1 else [lo]
+    if param.integer:
+        values = list(dict.fromkeys(float(round(v)) for v in values))
+    for v in (values[0], values[-1]):
+        if v < param.lo or v > param.hi:
+            upper = "" if math.isinf(param.hi) else f" and at most {param.hi:g}"
+            raise UsageError(
+                f"--sweep {text!r}: {name} must be at least {param.lo:g}{upper} (got {v:g})"
+            )
+    return param, values
+
+
+def with_value(campaign: Any, param: Param, value: float) -> Any:
+    """A copy of the campaign with one assumption changed (validated by parse_sweep)."""
+    v: float | int = int(value) if param.integer else float(value)
+    if campaign.kind == "referral":
+        r = campaign.referral
+        inner = getattr(r, param.section)
+        r = r.model_copy(update={param.section: inner.model_copy(update={param.name: v})})
+        return campaign.model_copy(update={"referral": r})
+    g = campaign.gala
+    if param.section == "assumptions":
+        g = g.model_copy(update={"assumptions": g.assumptions.model_copy(update={param.name: v})})
+    elif param.section == "gala":
+        g = g.model_copy(update={param.name: v})
+    else:
+        rounds = [rd.model_copy(update={param.name: v}) for rd in g.rounds]
+        g = g.model_copy(update={"rounds": rounds})
+    return campaign.model_copy(update={"gala": g})
+
+
+COLUMNS: dict[str, list[tuple[str, str]]] = {
+    "referral": [
+        ("k_factor", "K"),
+        ("acquired", "acquired"),
+        ("total_users", "total"),
+        ("rewards_paid", "rewards"),
+        ("pool_runs_out", "pool out"),
+        ("cost_per_acquired", "per user"),
+        ("target_reached", "target"),
+    ],
+    "gala": [
+        ("peak_rps", "peak rps"),
+        ("headroom_rps", "headroom rps"),
+        ("headroom_pct", "headroom %"),
+        ("retention_d7", "d7 retention"),
+        ("errors", "errors"),
+    ],
+}
+
+
+def run_sweep(campaign: Any, spec: str) -> Sweep:
+    """Plan the campaign once per value of the swept assumption."""
+    from xhsgrow.planning.core import plan_campaign
+
+    param, values = parse_sweep(spec, campaign.kind)
+    rows = []
+    for value in values:
+        plan = plan_campaign(with_value(campaign, param, value))
+        if plan.referral is not None:
+            r = plan.referral
+            outcome: dict[str, Any] = {
+                "k_factor": r.k_factor,
+                "acquired": r.acquired,
+                "total_users": r.total_users,
+                "rewards_paid": r.rewards_paid,
+                "pool_runs_out": r.pool_runs_out,
+                "cost_per_acquired": r.cost_per_acquired,
+                "target_reached": r.target_reached,
+            }
+        else:
+            assert plan.gala is not None
+            gp = plan.gala
+            outcome = {
+                "peak_rps": gp.peak_rps,
+                "headroom_rps": gp.headroom_rps,
+                "headroom_pct": gp.headroom_pct,
+                "retention_d7": gp.retention[7],
+                "errors": len(plan.errors),
+            }
+        rows.append(SweepRow(value, outcome))
+    return Sweep(campaign.id, campaign.kind, param.name, COLUMNS[campaign.kind], rows)
