@@ -1,0 +1,32 @@
+"""Campaign reports: Markdown, HTML with charts, JSON and CSV from a TrackingResult.
+
+Public API::
+
+    from xhsgrow.report import ReportMeta, render, exit_code, failing
+"""
+
+from xhsgrow.report.render import (
+    FAIL_ON,
+    FORMATS,
+    ReportMeta,
+    TemplateError,
+    append_step_summary,
+    exit_code,
+    failing,
+    render,
+    select,
+    write_atomic,
+)
+
+__all__ = [
+    "FAIL_ON",
+    "FORMATS",
+    "ReportMeta",
+    "TemplateError",
+    "append_step_summary",
+    "exit_code",
+    "failing",
+    "render",
+    "select",
+    "write_atomic",
+]
