@@ -93,11 +93,13 @@ def request(
     """
     import httpx
     from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt
-    from tenacity.wait import wait_exponential_jitter
+    from tenacity.wait import wait_exponential, wait_random
 
     policy = policy or RetryPolicy()
     shown = mask_url(url)
-    backoff = wait_exponential_jitter(initial=policy.backoff, max=policy.max_wait)
+    backoff = wait_exponential(multiplier=policy.backoff, max=policy.max_wait) + wait_random(
+        0, policy.backoff
+    )
 
     def wait(state: Any) -> float:
         exc = state.outcome.exception() if state.outcome else None
