@@ -27,7 +27,7 @@ EVENT_COLUMNS: tuple[str, ...] = (
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class DataSettings(_Model):
@@ -45,27 +45,52 @@ class DataSettings(_Model):
 
 
 class Settings(_Model):
-    timezone: str = "Asia/Shanghai"
-    currency: str = "CNY"
-    thresholds: Thresholds = Thresholds()
-    data: DataSettings = DataSettings()
+    """The workspace's xhsgrow.toml; every key is optional."""
+
+    timezone: str = Field("Asia/Shanghai", description="IANA timezone for campaign days.")
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = Field(
+        "CNY", description="ISO 4217 code for new campaigns."
+    )
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    data: DataSettings = Field(default_factory=DataSettings)
     ledger: str = Field(".xhsgrow/ledger.sqlite", description="Outreach send ledger path.")
     quiet_hours: str = Field("21:00-08:00", description="No outreach sends in these hours.")
 
 
-def load_settings_file(path: Path) -> Settings:
+def load_settings_file(path: Path, *, display: str | None = None) -> Settings:
+    """Read xhsgrow.toml; SpecError with every problem (line and column) when it is broken."""
     from xhsgrow.specs.loader import _message, read_toml
 
-    src = read_toml(path)
+    src = read_toml(path, display=display)
     try:
         settings = Settings.model_validate(src.data, strict=True)
     except ValidationError as exc:
         raise SpecError(
             [src.problem(tuple(e["loc"]), _message(Settings, e)) for e in exc.errors()]
         ) from None
-    unknown = sorted(set(settings.data.columns) - set(EVENT_COLUMNS))
-    if unknown:
-        raise SpecError(
-            [src.problem(("data", "columns", unknown[0]), f"'{unknown[0]}' is not an event column")]
+    from xhsgrow.specs.rules import suggest
+
+    problems = [
+        src.problem(
+            ("data", "columns", name),
+            f"'{name}' is not an event column{suggest(name, EVENT_COLUMNS)}",
         )
+        for name in sorted(set(settings.data.columns) - set(EVENT_COLUMNS))
+    ]
+    if not _is_timezone(settings.timezone):
+        problems.append(
+            src.problem(("timezone",), f"unknown timezone '{settings.timezone}' (use an IANA name)")
+        )
+    if problems:
+        raise SpecError(problems)
     return settings
+
+
+def _is_timezone(name: str) -> bool:
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(name)
+    except Exception:
+        return False
+    return True

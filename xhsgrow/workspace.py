@@ -57,14 +57,30 @@ def open_workspace(explicit: str | Path | None = None, start: Path | None = None
     return Workspace(root, load_settings(root / SETTINGS_FILE))
 
 
-def load_settings(path: Path) -> Any:
-    from xhsgrow.settings import Settings, load_settings_file
+class SettingsError(WorkspaceError):
+    """xhsgrow.toml is broken: every problem, one `path:line:col: key: message` line each."""
 
-    if not path.exists():
-        return Settings()
+    def __init__(self, problems: list[Any]) -> None:
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def _shown(path: Path) -> str:
     try:
-        return load_settings_file(path)
-    except SpecError:
-        raise
-    except Exception as exc:  # pragma: no cover - defensive
-        raise WorkspaceError(f"{path}: {exc}") from None
+        return str(Path(os.path.abspath(path)).relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def load_settings(path: Path) -> Any:
+    """The settings in ``path`` (defaults when it does not exist); SettingsError when broken."""
+    if not path.exists():
+        from xhsgrow.settings import Settings
+
+        return Settings()
+    from xhsgrow.settings import load_settings_file
+
+    try:
+        return load_settings_file(path, display=_shown(path))
+    except SpecError as exc:
+        raise SettingsError(exc.problems) from None

@@ -237,20 +237,20 @@ def list_(
         ]
         plain(json.dumps(rows, indent=2, ensure_ascii=False))
         return
+    from rich import box
     from rich.table import Table
 
     from xhsgrow.cli.console import out
 
-    table = Table(title=f"{len(campaigns)} campaign(s)", title_justify="left")
-    for col, justify in [
-        ("id", "left"),
-        ("kind", "left"),
-        ("status", "left"),
-        ("window", "left"),
-        ("main target", "right"),
-        ("budget", "right"),
-    ]:
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    table = Table(title=f"{len(campaigns)} campaign(s)", title_justify="left", box=box.SIMPLE_HEAD)
+    # ids and money are never cut; on a narrow terminal the window and target wrap instead
+    widest_id = max((len(c.id) for c in campaigns), default=2)
+    table.add_column("id", no_wrap=True, min_width=widest_id)
+    table.add_column("kind", overflow="fold")
+    table.add_column("status", overflow="fold")
+    table.add_column("window", min_width=10)
+    table.add_column("main target", justify="right", min_width=10)
+    table.add_column("budget", justify="right", no_wrap=True)
     for c in campaigns:
         target = _main_target(c)
         table.add_row(
@@ -318,7 +318,8 @@ def show(
 
     tree = Tree(f"[bold]{campaign.name}[/]  ({campaign.kind}, {_status_markup(campaign.status)})")
     _add_tree(tree, {k: v for k, v in data.items() if k not in ("name", "kind", "status")})
-    out().print(Panel(tree, title=campaign.id, title_align="left"))
+    # soft_wrap off for the panel: long values (notes) wrap inside it instead of being cut
+    out().print(Panel(tree, title=campaign.id, title_align="left"), soft_wrap=False)
 
 
 def _add_tree(node: Any, value: Any) -> None:

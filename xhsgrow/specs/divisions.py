@@ -6,20 +6,20 @@ The table ships as ``data/divisions.tsv``, generated from a maintained data pack
 
 from __future__ import annotations
 
+import re
 from functools import cache
-from importlib import resources
+from pathlib import Path
+
+_TABLE = Path(__file__).parent / "data" / "divisions.tsv"
 
 
 @cache
 def divisions() -> dict[str, str]:
     """Every known code with its name, e.g. ``{"522634": "雷山县", ...}``."""
-    text = resources.files("xhsgrow.specs").joinpath("data/divisions.tsv").read_text("utf-8")
-    table: dict[str, str] = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            code, name = line.split("\t", 1)
-            table[code] = name
-    return table
+    # A plain path (the package ships unzipped, also from a wheel), not importlib.resources,
+    # which would add its import to `xhsgrow validate`'s start-up.
+    text = _TABLE.read_text("utf-8")
+    return dict(re.findall(r"^(\d{6})\t(.*)$", text, flags=re.MULTILINE))
 
 
 def is_division(code: str) -> bool:

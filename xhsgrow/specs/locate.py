@@ -128,6 +128,8 @@ class _Scanner:
                 self.advance()
                 parts = self.read_key()
                 self.advance()
+                for end in range(1, len(parts)):  # [a.b.c] also defines a and a.b if new
+                    self.record(self.resolve(parts[:end]), pos)
                 table = self.resolve(parts)
                 self.record(table, pos)
             else:

@@ -133,7 +133,11 @@ class _Campaign(_Model):
     notes: str = Field("", description="Free text: context, decisions, links.")
     window: Window = Field(description="When the campaign runs.")
     budget: Budget = Field(description="What the campaign may spend.")
-    pacing: Pacing = Field(Pacing(), description="How targets accrue over the window.")
+    # default_factory, not an instance: building an instance here would build its validator
+    # at import time (defer_build) and slow every command's start-up
+    pacing: Pacing = Field(
+        default_factory=Pacing, description="How targets accrue over the window."
+    )
     thresholds: Thresholds | None = Field(
         None, description="Overrides the workspace's default thresholds."
     )
@@ -236,10 +240,15 @@ class ReferralSection(_Model):
     )
     rewards: Rewards = Field(description="Rewards for referrer and referee.")
     caps: Caps = Field(description="Reward caps and the total pool.")
-    eligibility: Eligibility = Field(Eligibility(), description="Who qualifies as a referee.")
-    fraud: FraudRules = Field(FraudRules(), description="Abuse rules (flag for review).")
+    eligibility: Eligibility = Field(
+        default_factory=Eligibility, description="Who qualifies as a referee."
+    )
+    fraud: FraudRules = Field(
+        default_factory=FraudRules, description="Abuse rules (flag for review)."
+    )
     assumptions: ReferralAssumptions = Field(
-        ReferralAssumptions(), description="Planning assumptions for `xhsgrow plan`."
+        default_factory=ReferralAssumptions,
+        description="Planning assumptions for `xhsgrow plan`.",
     )
 
 
@@ -445,7 +454,8 @@ class GalaSection(_Model):
         default_factory=list, description="Warm-up tasks before the night (checked by `plan`)."
     )
     assumptions: GalaAssumptions = Field(
-        GalaAssumptions(), description="Planning assumptions for `xhsgrow plan`."
+        default_factory=GalaAssumptions,
+        description="Planning assumptions for `xhsgrow plan`.",
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from collections.abc import Callable, Iterator
 
@@ -20,10 +19,14 @@ from xhsgrow.specs.models import (
 
 Finding = tuple[Path, str]
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_MUNICIPALITIES = ("11", "12", "31", "50")  # Beijing, Tianjin, Shanghai, Chongqing
 _PHONE = re.compile(r"^(\+?86[- ]?)?1[3-9]\d{9}$|^\+?[0-9][0-9 -]{6,18}$")
 
 
 def suggest(word: str, options: tuple[str, ...] | list[str]) -> str:
+    """'; did you mean 'x'?' for the closest option, or ''."""
+    import difflib  # only needed once something is wrong
+
     match = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     return f"; did you mean '{match[0]}'?" if match else ""
 
@@ -194,8 +197,11 @@ def _partnership(c: PartnershipCampaign) -> Iterator[Finding]:
         if not divisions.is_division(code):
             yield where, f"'{code}' is not a GB/T 2260 division code"
         elif divisions.level(code) != p.partner.level and not (
-            # a municipality's districts sit at prefecture level in the table
-            p.partner.level == "county" and divisions.level(code) == "prefecture"
+            # the municipalities' 市辖区 / 县 groupings (110100, 500200, ...) have a prefecture
+            # shape, but the bodies below a municipality are county-level
+            p.partner.level == "county"
+            and divisions.level(code) == "prefecture"
+            and code[:2] in _MUNICIPALITIES
         ):
             name = divisions.name(code)
             yield (
@@ -207,7 +213,10 @@ def _partnership(c: PartnershipCampaign) -> Iterator[Finding]:
     if a.end < a.start:
         yield ("partnership", "agreement", "end"), f"end {a.end} is before start {a.start}"
     if a.signed > a.end:
-        yield ("partnership", "agreement", "signed"), f"signed {a.signed} after the agreement ends"
+        yield (
+            ("partnership", "agreement", "signed"),
+            f"signed {a.signed}, after the agreement ends on {a.end}",
+        )
     for i, m in enumerate(p.milestones):
         if not _inside(c, m.due):
             yield (
@@ -274,6 +283,14 @@ def _gala(c: GalaCampaign) -> Iterator[Finding]:
             yield (*where, "start"), f"the gala_night phase does not contain the eve {night}"
     for i, rd in enumerate(g.rounds):
         where = ("gala", "rounds", i)
+        if rd.at.tzinfo is not None:
+            # one clock for the whole night: mixing offsets with local times breaks comparisons
+            yield (
+                (*where, "at"),
+                f"write the local time without an offset ({rd.at:%Y-%m-%dT%H:%M:%S}); "
+                f"the window's timezone {c.window.timezone} applies",
+            )
+            continue
         if not _inside(c, rd.at.date()):
             yield (
                 (*where, "at"),

@@ -172,8 +172,9 @@ def _partnership(cid: str, today: dt.date) -> dict[str, Any]:
 def _gala(cid: str, today: dt.date) -> dict[str, Any]:
     from xhsgrow.specs.lunar import lunar_new_years_eve
 
+    # the next gala whose three-week warm-up still lies ahead
     year = today.year
-    while lunar_new_years_eve(year) <= today:
+    while lunar_new_years_eve(year) - dt.timedelta(days=21) <= today:
         year += 1
     eve = lunar_new_years_eve(year)
     start, end = eve - dt.timedelta(days=21), eve + dt.timedelta(days=30)

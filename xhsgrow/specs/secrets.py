@@ -20,8 +20,9 @@ _WEBHOOK = re.compile(
     re.IGNORECASE,
 )
 _URL_TOKEN = re.compile(
-    r"^[a-z][a-z0-9+.-]*://[^\s]*([?&](key|token|access_token|secret|sig|signature|api_key|"
-    r"apikey|password)=[^&\s]+|://[^/\s:@]+:[^/\s@]+@)",
+    # anywhere in the value: a note may paste a link with its token
+    r"\b[a-z][a-z0-9+.-]*://([^\s]*[?&](key|token|access_token|secret|sig|signature|api_key|"
+    r"apikey|password)=[^&\s]+|[^/\s:@]+:[^/\s@]+@)",
     re.IGNORECASE,
 )
 _API_KEY = re.compile(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xhsgrow.errors import Problem, SpecError, UsageError
-from xhsgrow.workspace import Workspace
+
+if TYPE_CHECKING:
+    from xhsgrow.workspace import Workspace
 
 
 def json_schema(kind: str) -> dict[str, Any]:
@@ -17,14 +17,49 @@ def json_schema(kind: str) -> dict[str, Any]:
 
     if kind not in KINDS:
         raise UsageError(f"unknown kind '{kind}'; expected one of {', '.join(KINDS)}")
-    schema = MODELS[kind].model_json_schema(mode="validation")
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = f"xhsgrow {kind} campaign spec"
+    generated = _for_toml(MODELS[kind].model_json_schema(mode="validation"))
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"xhsgrow {kind} campaign spec",
+        **{k: v for k, v in generated.items() if k != "title"},
+    }
     return schema
+
+
+# Times in specs are TOML local date-times (2027-02-05T20:00:00, or with a space for the T):
+# the window's timezone applies, and `validate` refuses offsets. JSON Schema's "date-time"
+# format (RFC 3339) requires an offset, so a pattern describes them instead.
+_LOCAL_DATE_TIME = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?$"
+
+
+def _for_toml(node: Any) -> Any:
+    """Adapt pydantic's schema to TOML: TOML has no null (an optional key is left out) and its
+    local date-times have no offset, which JSON Schema's "date-time" format requires."""
+    if isinstance(node, list):
+        return [_for_toml(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _for_toml(v) for k, v in node.items()}
+    branches = out.get("anyOf")
+    if isinstance(branches, list) and {"type": "null"} in branches:
+        rest = [b for b in branches if b != {"type": "null"}]
+        del out["anyOf"]
+        if len(rest) == 1:
+            out = {**rest[0], **out}
+        else:
+            out["anyOf"] = rest
+        if out.get("default", 0) is None:
+            del out["default"]
+    if out.get("format") == "date-time":
+        del out["format"]
+        out["pattern"] = _LOCAL_DATE_TIME
+    return out
 
 
 def write_schemas(root: Path) -> list[Path]:
     """Write schemas/KIND.schema.json for every kind (the targets of the `#:schema` lines)."""
+    import json
+
     from xhsgrow.specs.models import KINDS
 
     out = []
@@ -121,12 +156,13 @@ format = "auto"
 """
 
 
-@dataclass
 class ValidationReport:
-    """The outcome of validating several files."""
+    """The outcome of validating several files: problems and campaigns by displayed path."""
 
-    results: dict[str, list[Problem]] = field(default_factory=dict)
-    campaigns: dict[str, Any] = field(default_factory=dict)
+    # a plain class rather than a dataclass: cheaper to import on `validate`'s start-up path
+    def __init__(self) -> None:
+        self.results: dict[str, list[Problem]] = {}
+        self.campaigns: dict[str, Any] = {}
 
     @property
     def ok(self) -> bool:
@@ -151,10 +187,23 @@ def expand_paths(paths: list[Path]) -> list[Path]:
 
 
 def _display(path: Path) -> str:
+    """The path as the user named it, relative to the current folder when inside it.
+
+    Not resolved: a symlinked spec is reported under its own name, not its target's."""
+    import os
+
     try:
-        return str(path.resolve().relative_to(Path.cwd()))
+        return str(Path(os.path.abspath(path)).relative_to(Path.cwd()))
     except ValueError:
         return str(path)
+
+
+def _position(path: Path, key: tuple[str, ...]) -> tuple[int, int]:
+    """Where ``key`` stands in a spec that has already parsed."""
+    from xhsgrow.specs.locate import key_positions, locate
+
+    text = path.read_text("utf-8").removeprefix("\ufeff")
+    return locate(key_positions(text), key)
 
 
 def validate_paths(paths: list[Path]) -> ValidationReport:
@@ -168,8 +217,9 @@ def validate_paths(paths: list[Path]) -> ValidationReport:
         campaign, problems = check_file(path, display=shown)
         if campaign is not None:
             if campaign.id in seen and seen[campaign.id] != shown:
+                line, col = _position(path, ("id",))
                 problems = [
-                    Problem(shown, 1, 1, "id", f"duplicate id, also in {seen[campaign.id]}")
+                    Problem(shown, line, col, "id", f"duplicate id, also in {seen[campaign.id]}")
                 ]
                 campaign = None
             else:

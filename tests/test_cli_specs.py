@@ -1,0 +1,352 @@
+"""The spec commands end to end: init, new, validate, list, show, schema, --version, --help."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer.main
+
+from xhsgrow import __version__
+from xhsgrow.cli import app
+from xhsgrow.specs.models import KINDS
+
+from .conftest import REPO
+
+BUNDLED = {p.stem: p for p in sorted((REPO / "campaigns").glob("*.toml"))}
+
+
+@pytest.fixture
+def bundled(workspace: Path) -> Path:
+    """The workspace with a copy of the bundled campaigns."""
+    for path in BUNDLED.values():
+        shutil.copy(path, workspace / "campaigns" / path.name)
+    return workspace
+
+
+# --- init ---------------------------------------------------------------------------------
+
+
+def test_init_creates_a_valid_workspace(invoke, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = invoke("init", "growth")
+    assert result.exit_code == 0
+    root = tmp_path / "growth"
+    assert (root / "xhsgrow.toml").is_file()
+    assert (root / "templates").is_dir()
+    specs = sorted(p.name for p in (root / "campaigns").glob("*.toml"))
+    assert specs == ["example-gala.toml", "example-partnership.toml", "example-referral.toml"]
+    for kind in KINDS:
+        assert (root / "schemas" / f"{kind}.schema.json").is_file()
+    assert invoke("--workspace", str(root), "validate").exit_code == 0
+
+
+def test_init_refuses_to_overwrite(invoke, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert invoke("init", "growth").exit_code == 0
+    spec = tmp_path / "growth" / "campaigns" / "example-gala.toml"
+    spec.write_text("# my edits\n" + spec.read_text("utf-8"), "utf-8")
+    result = invoke("init", "growth")
+    assert result.exit_code == 2
+    assert "already exists; init never overwrites" in result.stderr
+    assert spec.read_text("utf-8").startswith("# my edits")
+
+
+def test_init_in_the_current_folder(invoke, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert invoke("init").exit_code == 0
+    assert (tmp_path / "campaigns" / "example-referral.toml").is_file()
+
+
+# --- new ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_new_writes_a_spec_that_validates(invoke, workspace: Path, kind: str) -> None:  # type: ignore[no-untyped-def]
+    result = invoke("new", kind, f"q3-{kind}")
+    assert result.exit_code == 0, result.output
+    path = workspace / "campaigns" / f"q3-{kind}.toml"
+    text = path.read_text("utf-8")
+    assert text.splitlines()[0] == f"#:schema ../schemas/{kind}.schema.json"
+    data = tomllib.loads(text)
+    assert (data["id"], data["kind"]) == (f"q3-{kind}", kind)
+    check = invoke("validate", f"campaigns/q3-{kind}.toml")
+    assert check.exit_code == 0, check.stdout
+    assert (workspace / "schemas" / f"{kind}.schema.json").is_file()
+
+
+def test_new_refuses_to_overwrite_without_force(invoke, workspace: Path) -> None:  # type: ignore[no-untyped-def]
+    assert invoke("new", "gala", "cny").exit_code == 0
+    path = workspace / "campaigns" / "cny.toml"
+    path.write_text("# hand edits\n", "utf-8")
+    result = invoke("new", "gala", "cny")
+    assert result.exit_code == 2
+    assert "already exists" in result.stderr and "--force" in result.stderr
+    assert path.read_text("utf-8") == "# hand edits\n"
+    assert invoke("new", "gala", "cny", "--force").exit_code == 0
+    assert tomllib.loads(path.read_text("utf-8"))["kind"] == "gala"
+
+
+@pytest.mark.parametrize("bad_id", ["Gala 2027", "_gala", "gala.2027", "盛典"])
+def test_new_rejects_a_bad_id(invoke, workspace: Path, bad_id: str) -> None:  # type: ignore[no-untyped-def]
+    result = invoke("new", "gala", bad_id)
+    assert result.exit_code == 2
+    assert f"'{bad_id}' is not a valid id" in result.stderr
+    assert list((workspace / "campaigns").iterdir()) == []
+
+
+def test_new_rejects_an_unknown_kind(invoke, workspace: Path) -> None:  # type: ignore[no-untyped-def]
+    result = invoke("new", "festival", "x")
+    assert result.exit_code == 2
+    assert "festival" in result.stderr
+    assert list((workspace / "campaigns").iterdir()) == []
+
+
+# --- validate -----------------------------------------------------------------------------
+
+
+def test_validate_bundled_campaigns(invoke, bundled: Path) -> None:  # type: ignore[no-untyped-def]
+    result = invoke("validate")
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert f"✓ {len(BUNDLED)} spec(s) valid" in result.stderr
+
+
+def _break(ws: Path) -> int:
+    """Make the gala spec's window end before its start; returns the line of `end`."""
+    path = ws / "campaigns" / "gala-2027.toml"
+    text = path.read_text("utf-8").replace(
+        "end = 2027-03-07\ntimezone", "end = 2027-01-01\ntimezone"
+    )
+    path.write_text(text, "utf-8")
+    return text.splitlines().index("end = 2027-01-01") + 1
+
+
+def test_validate_reports_invalid_specs_with_exit_1(invoke, bundled: Path) -> None:  # type: ignore[no-untyped-def]
+    line = _break(bundled)
+    result = invoke("validate")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0] == (
+        f"campaigns/gala-2027.toml:{line}:1: window.end: end 2027-01-01 is before start 2027-01-30"
+    )
+    assert f"1 of {len(BUNDLED)} spec(s) invalid" in result.stderr
+
+
+def test_validate_json(invoke, bundled: Path) -> None:  # type: ignore[no-untyped-def]
+    line = _break(bundled)
+    result = invoke("validate", "--format", "json")
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    assert doc["ok"] is False
+    files = {f["path"]: f for f in doc["files"]}
+    assert set(files) == {f"campaigns/{name}.toml" for name in BUNDLED}
+    gala = files["campaigns/gala-2027.toml"]
+    assert gala["valid"] is False
+    assert gala["errors"][0] == {
+        "line": line,
+        "col": 1,
+        "key": "window.end",
+        "message": "end 2027-01-01 is before start 2027-01-30",
+    }
+    assert files["campaigns/welcome-refugees-2025.toml"] == {
+        "path": "campaigns/welcome-refugees-2025.toml",
+        "valid": True,
+        "errors": [],
+    }
+
+
+def test_validate_under_github_actions_emits_annotations(
+    invoke, bundled: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    line = _break(bundled)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    result = invoke("validate")
+    assert result.exit_code == 1
+    annotations = [s for s in result.stdout.splitlines() if s.startswith("::error ")]
+    assert annotations[0] == (
+        f"::error file=campaigns/gala-2027.toml,line={line},col=1::"
+        "window.end: end 2027-01-01 is before start 2027-01-30"
+    )
+
+
+def test_no_annotations_outside_github_actions(invoke, bundled: Path) -> None:  # type: ignore[no-untyped-def]
+    _break(bundled)
+    assert "::error" not in invoke("validate").stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nope.toml"], "nope.toml: no such file or folder"),
+        (["templates"], "templates: no .toml spec files in this folder"),
+    ],
+)
+def test_validate_usage_errors_exit_2(invoke, workspace: Path, args, message: str) -> None:  # type: ignore[no-untyped-def]
+    result = invoke("validate", *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_validate_without_campaigns_folder_exits_2(invoke, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = invoke("validate")
+    assert result.exit_code == 2
+    assert "no campaigns/ folder" in result.stderr
+    assert "xhsgrow init" in result.stderr
+
+
+def test_validate_reports_every_file(invoke, bundled: Path) -> None:  # type: ignore[no-untyped-def]
+    _break(bundled)
+    other = bundled / "campaigns" / "silver-chongyang-2025.toml"
+    other.write_text(other.read_text("utf-8").replace('status = "ended"', 'status = "done"'))
+    result = invoke("validate")
+    files = {line.split(":", 1)[0] for line in result.stdout.splitlines()}
+    assert files == {"campaigns/gala-2027.toml", "campaigns/silver-chongyang-2025.toml"}
+    assert f"2 of {len(BUNDLED)} spec(s) invalid" in result.stderr
+
+
+def test_duplicate_ids_across_folders(invoke, workspace: Path) -> None:  # type: ignore[no-untyped-def]
+    for folder in ("a", "b"):
+        (workspace / folder).mkdir()
+        shutil.copy(BUNDLED["gala-2027"], workspace / folder / "gala-2027.toml")
+    result = invoke("validate", "a", "b")
+    assert result.exit_code == 1
+    line = BUNDLED["gala-2027"].read_text("utf-8").splitlines().index('id = "gala-2027"') + 1
+    assert result.stdout.splitlines() == [
+        f"b/gala-2027.toml:{line}:1: id: duplicate id, also in a/gala-2027.toml"
+    ]
+
+
+# --- list and show ------------------------------------------------------------------------
+
+
+def test_list_table(invoke, bundled: Path) -> None:  # type: ignore[no-untyped-def]
+    result = invoke("list")
+    assert result.exit_code == 0
+    assert f"{len(BUNDLED)} campaign(s)" in result.stdout
+    for cid in BUNDLED:
+        assert cid in result.stdout  # ids are never cut, even at 80 columns
+    assert "¥1,000,000,000" in result.stdout  # the gala's budget
+
+
+def test_list_filters(invoke, bundled: Path) -> None:  # type: ignore[no-untyped-def]
+    referral = invoke("list", "--kind", "referral").stdout
+    assert "welcome-refugees-2025" in referral and "silver-chongyang-2025" in referral
+    assert "gala-2027" not in referral and "qiandongnan" not in referral
+    approved = invoke("list", "--status", "approved").stdout
+    assert "gala-2027" in approved and "welcome-refugees-2025" not in approved
+
+
+def test_list_json(invoke, bundled: Path) -> None:  # type: ignore[no-untyped-def]
+    result = invoke("list", "--format", "json", "--kind", "gala")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == [
+        {
+            "id": "gala-2027",
+            "kind": "gala",
+            "status": "approved",
+            "name": "Spring Festival Gala 2027: red envelopes and notes",
+            "start": "2027-01-30",
+            "end": "2027-03-07",
+            "timezone": "Asia/Shanghai",
+            "main_target": {"metric": "acquired", "value": 25_000_000},
+            "budget": 1_000_000_000,
+            "currency": "CNY",
+        }
+    ]
+
+
+def test_list_with_an_invalid_spec_fails(invoke, bundled: Path) -> None:  # type: ignore[no-untyped-def]
+    line = _break(bundled)
+    result = invoke("list")
+    assert result.exit_code == 1
+    assert f"campaigns/gala-2027.toml:{line}:1: window.end" in result.stderr
+
+
+def test_show_panel(invoke, bundled: Path) -> None:  # type: ignore[no-untyped-def]
+    result = invoke("show", "qiandongnan-counties-2025")
+    assert result.exit_code == 0
+    out = result.stdout
+    for text in ("qiandongnan-counties-2025", "黔东南苗族侗族自治州人民政府", "522600", "杨主任"):
+        assert text in out
+    assert "1,500" in out  # merchants_onboarded, with a thousands separator
+
+
+def test_show_json_round_trips_the_spec(invoke, bundled: Path) -> None:  # type: ignore[no-untyped-def]
+    result = invoke("show", "gala-2027", "--format", "json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    spec = tomllib.loads(BUNDLED["gala-2027"].read_text("utf-8"))
+    assert data["gala"]["capacity_rps"] == spec["gala"]["capacity_rps"] == 16_000_000
+    assert [r["at"] for r in data["gala"]["rounds"]] == [
+        r["at"].isoformat() for r in spec["gala"]["rounds"]
+    ]
+    assert data["gala"]["eve"] is None  # derived, not written
+
+
+def test_show_unknown_id_lists_known_ids(invoke, bundled: Path) -> None:  # type: ignore[no-untyped-def]
+    result = invoke("show", "gala-2028")
+    assert result.exit_code == 2
+    message = " ".join(result.stderr.split())  # rich may wrap long lines on stderr
+    assert "no campaign 'gala-2028'" in message
+    for cid in BUNDLED:
+        assert cid in message
+
+
+# --- schema, version, help ----------------------------------------------------------------
+
+
+def test_schema_command(invoke) -> None:  # type: ignore[no-untyped-def]
+    result = invoke("schema", "partnership")
+    assert result.exit_code == 0
+    schema = json.loads(result.stdout)
+    assert schema["properties"]["kind"]["const"] == "partnership"
+    assert invoke("schema", "festival").exit_code == 2
+
+
+def test_version(invoke) -> None:  # type: ignore[no-untyped-def]
+    result = invoke("--version")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"xhsgrow {__version__}"
+
+
+def _leaf_commands() -> list[tuple[str, ...]]:
+    root = typer.main.get_command(app)
+    found: list[tuple[str, ...]] = []
+
+    def walk(cmd: Any, path: tuple[str, ...]) -> None:
+        if hasattr(cmd, "commands"):  # a group
+            for name, sub in cmd.commands.items():
+                walk(sub, (*path, name))
+        else:
+            found.append(path)
+
+    walk(root, ())
+    return found
+
+
+@pytest.mark.parametrize("command", _leaf_commands(), ids=" ".join)
+def test_every_command_help_has_an_example(invoke, command: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    result = invoke(*command, "--help")
+    assert result.exit_code == 0
+    assert "Example" in result.stdout, f"`xhsgrow {' '.join(command)} --help` has no example"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_scaffolds_validate_whatever_the_date(kind: str, tmp_path: Path) -> None:
+    """`new` dates its scaffold from today: every start of month over two years must work
+    (year ends, the lunar new year moving between January and February)."""
+    import datetime as dt
+
+    import tomli_w
+
+    from xhsgrow.specs.loader import check_file
+    from xhsgrow.specs.scaffold import scaffold
+
+    for month in range(24):
+        today = dt.date(2026 + month // 12, month % 12 + 1, 1 + month % 28)
+        path = tmp_path / f"s-{month}.toml"
+        path.write_text(tomli_w.dumps(scaffold(kind, f"s-{month}", today)), "utf-8")
+        campaign, problems = check_file(path)
+        assert problems == [], (today, [str(p) for p in problems])
+        assert campaign.window.start > today
