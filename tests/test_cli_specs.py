@@ -315,13 +315,15 @@ def _leaf_commands() -> list[tuple[str, ...]]:
     found: list[tuple[str, ...]] = []
 
     def walk(cmd: Any, path: tuple[str, ...]) -> None:
-        if hasattr(cmd, "commands"):  # a group
-            for name, sub in cmd.commands.items():
-                walk(sub, (*path, name))
+        if hasattr(cmd, "list_commands"):  # a group (the root loads its commands lazily)
+            ctx = typer.Context(cmd)
+            for name in cmd.list_commands(ctx):
+                walk(cmd.get_command(ctx, name), (*path, name))
         else:
             found.append(path)
 
     walk(root, ())
+    assert len(found) > 10
     return found
 
 

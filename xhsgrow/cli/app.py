@@ -2,17 +2,50 @@
 
 from __future__ import annotations
 
+import importlib
+from functools import cache
 from typing import Annotated, Any
 
 import typer
+import typer.main
 from typer.core import TyperGroup
 
 from xhsgrow import __version__
 from xhsgrow.errors import XhsgrowError
 
+#: Every top-level command and the module that defines it, in the order --help lists them.
+#: A module is imported only when one of its commands runs (or for the full --help), so that
+#: `xhsgrow validate` does not pay for the imports of `report` or `outreach`.
+COMMANDS: dict[str, str] = {
+    "init": "specs",
+    "new": "specs",
+    "validate": "specs",
+    "fmt": "specs",
+    "list": "specs",
+    "show": "specs",
+    "schema": "specs",
+    "demo-data": "demo",
+    "track": "track",
+    "report": "report",
+    "notify": "report",
+    "plan": "plan",
+    "brief": "plan",
+    "outreach": "outreach",
+    "templates": "outreach",
+}
+
+
+@cache
+def _module_group(module: str) -> Any:
+    """The click group holding the commands one CLI module registers."""
+    sub = typer.Typer()
+    importlib.import_module(f"xhsgrow.cli.{module}").register(sub)
+    return typer.main.get_group(sub)
+
 
 class _Group(TyperGroup):
-    """Turns every XhsgrowError raised below into a one-line message and its exit code."""
+    """Loads commands lazily, and turns every XhsgrowError raised below into a one-line
+    message and its documented exit code (the one boundary between library and CLI)."""
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -24,7 +57,15 @@ class _Group(TyperGroup):
             raise typer.Exit(exc.exit_code) from None
 
     def list_commands(self, ctx: Any) -> list[str]:
-        return list(self.commands)  # keep the order commands were added in, not alphabetical
+        return [*COMMANDS, *(c for c in self.commands if c not in COMMANDS)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        module = COMMANDS.get(cmd_name)
+        if module is None:
+            return None
+        return _module_group(module).get_command(ctx, cmd_name)
 
 
 app = typer.Typer(
@@ -73,16 +114,6 @@ def workspace_from(ctx: typer.Context) -> Any:
     root = ctx.find_root()
     explicit = (root.obj or {}).get("workspace") if root.obj else None
     return open_workspace(explicit)
-
-
-def _register() -> None:
-    from xhsgrow.cli import demo, outreach, plan, report, specs, track
-
-    for module in (specs, demo, track, report, plan, outreach):
-        module.register(app)
-
-
-_register()
 
 
 def main() -> None:

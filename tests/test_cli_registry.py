@@ -1,0 +1,47 @@
+"""The lazy command registry in cli/app.py must match what each CLI module registers."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import typer
+import typer.main
+
+from xhsgrow.cli.app import COMMANDS
+
+
+def test_registry_lists_exactly_the_commands_each_module_defines() -> None:
+    for module in sorted(set(COMMANDS.values())):
+        sub = typer.Typer()
+        importlib.import_module(f"xhsgrow.cli.{module}").register(sub)
+        defined = set(typer.main.get_group(sub).commands)
+        listed = {name for name, mod in COMMANDS.items() if mod == module}
+        assert defined == listed, f"cli/{module}.py defines {defined}, registry says {listed}"
+
+
+def test_validate_does_not_import_other_command_modules(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "campaigns").mkdir()
+    code = (
+        "import sys\n"
+        "from xhsgrow.cli import app\n"
+        "try:\n"
+        "    app(['validate'], standalone_mode=False)\n"
+        "except BaseException:\n"
+        "    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('xhsgrow.cli.')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout
+    loaded = out.strip().splitlines()[-1]
+    for heavy in ("xhsgrow.cli.report", "xhsgrow.cli.outreach", "xhsgrow.cli.track"):
+        assert heavy not in loaded
+    assert "xhsgrow.cli.specs" in loaded
+
+
+def test_unknown_command_is_a_usage_error(invoke) -> None:  # type: ignore[no-untyped-def]
+    result = invoke("frobnicate")
+    assert result.exit_code == 2
+    assert "No such command" in result.output
