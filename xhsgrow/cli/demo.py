@@ -1,9 +1,175 @@
-"""Commands for this feature are registered here (work in progress)."""
+"""The demo-data command: seeded, realistic events for the workspace's campaigns."""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+from xhsgrow.cli.console import plain
+from xhsgrow.errors import UsageError
+
+
+class DataFormat(StrEnum):
+    parquet = "parquet"
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+_EXT = {"parquet": "parquet", "csv": "csv", "jsonl": "jsonl"}
+_BIG = 2_000_000  # show a progress bar from this many events on
+
+
+def demo_data(
+    ctx: typer.Context,
+    ids: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="[ID]...", help="Campaign ids (default: every campaign)."),
+    ] = None,
+    events: Annotated[
+        int, typer.Option("--events", "-n", help="Number of rows to write, exactly.")
+    ] = 1_000_000,
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same file.")] = 2025,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="File to write (default: demo-data/events.FORMAT in the workspace)."
+        ),
+    ] = None,
+    format: Annotated[
+        DataFormat | None,
+        typer.Option(
+            "--format", "-f", help="parquet | csv | jsonl (default: from --out, else parquet)."
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            metavar="DATE",
+            help="Stop the data at the end of this day (campaigns mid-flight). Default: the "
+            "windows run to their end, with activity for 35 days after.",
+        ),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Generate seeded, realistic demo events for the workspace's campaigns.
+
+    Writes exactly --events rows in the event data contract (docs/data.md),
+    read from each spec: signups along its pacing curve with regional skew,
+    channels and age bands; activation and retention decay; referral chains;
+    a fraud ring (shared devices, one /24, bursts, never active after the
+    reward); rewards with the spec's amounts, caps and tiers; merchants in the
+    partner's counties; the gala night's spike at each red-envelope round.
+
+    A few dirty rows (re-sent duplicates, unknown event names, test signups
+    before the window, malformed times in CSV / JSON Lines) give data quality
+    something to count. Same seed, same file; it appears only when complete.
+
+    Example:
+
+        xhsgrow demo-data --events 10000000 --seed 7 --out events.parquet
+    """
+    from xhsgrow.cli.app import workspace_from
+    from xhsgrow.data.demo import format_for, generate_demo_events
+    from xhsgrow.specs import load_campaigns
+
+    ws = workspace_from(ctx)
+    day = _parse_day(as_of) if as_of else None
+    if out is None:
+        fmt = format.value if format else "parquet"
+        out = ws.root / "demo-data" / f"events.{_EXT[fmt]}"
+    else:
+        fmt = format_for(out, format.value if format else None)
+    if not ws.campaigns_dir.is_dir() or not ws.spec_files():
+        raise UsageError(
+            f"no campaigns in {ws.campaigns_dir}",
+            hint="run `xhsgrow init` to create a workspace with example campaigns",
+        )
+    campaigns = load_campaigns(ws, ids or None)
+    progress, stop = _progress(events, quiet)
+    try:
+        summary = generate_demo_events(
+            campaigns,
+            out,
+            events=events,
+            seed=seed,
+            fmt=fmt,
+            as_of=day,
+            timezone=ws.settings.timezone,
+            progress=progress,
+        )
+    finally:
+        stop()
+    shown = _shown(summary.path)
+    plain(
+        f"wrote {summary.rows:,} events to {shown} ({fmt}, seed {seed}) in {summary.seconds:.1f}s"
+    )
+    for event, n in summary.by_event.items():
+        plain(f"  {event:<20} {n:>14,}")
+    for cid, users in summary.users.items():
+        scale = summary.scales[cid]
+        note = "" if scale >= 0.999 else f"  ({scale:.1%} of the users its targets call for)"
+        plain(f"  {cid}: {users:,} users acquired{note}")
+    if summary.scale < 0.999:
+        plain(
+            "note: too few --events for every campaign at the size its targets call for: "
+            "small campaigns come first, the rest are scaled down (expect them off track). "
+            f"Full size needs about --events {_round_up(summary.full_size_events):,}."
+        )
+    until = summary.as_of or summary.horizon
+    plain(f"\nNext: xhsgrow track --data {shown} --as-of {until.isoformat()}")
+
+
+def _round_up(n: int) -> int:
+    """``n`` rounded up to two significant digits (a hint, not a promise)."""
+    step = 10 ** max(len(str(n)) - 2, 0)
+    return -(-n // step) * step
+
+
+def _parse_day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--as-of: '{value}' is not a date (YYYY-MM-DD)") from None
+
+
+def _shown(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # pragma: no cover - another drive on Windows
+        return str(path)
+
+
+def _progress(events: int, quiet: bool) -> tuple[Any, Any]:
+    """A rich progress bar on stderr for big runs; (callback, stop)."""
+    if quiet or events < _BIG:
+        return None, lambda: None
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from xhsgrow.cli.console import err
+
+    bar = Progress(
+        TextColumn(f"generating {events:,} events"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=err(),
+        transient=True,
+    )
+    task = bar.add_task("events", total=1.0)
+    bar.start()
+
+    def update(done: float) -> None:
+        bar.update(task, completed=done)
+
+    return update, bar.stop
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
+    app.command("demo-data")(demo_data)

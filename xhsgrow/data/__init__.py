@@ -1,0 +1,1 @@
+"""Event data: reading sources, demo data."""
