@@ -65,7 +65,7 @@ def test_every_command_and_option_in_the_workflow_exists() -> None:
         if not cmd.startswith("xhsgrow "):
             continue
         words = shlex.split(re.sub(r"\$\{\w+:\+(.*?)\}", r"\1", cmd))
-        sub = group.commands.get(words[1])  # type: ignore[attr-defined]
+        sub = group.get_command(typer.Context(group), words[1])  # type: ignore[attr-defined]
         assert sub is not None, f"{name}: no command {words[1]}"
         known = {o for p in sub.params for o in p.opts}
         for w in words[2:]:
