@@ -19,9 +19,17 @@ def builtin_dir() -> Path:
     return Path(__file__).resolve().parent.parent / BUILTIN_FOLDER
 
 
-def make_env(workspace_templates: Path | None = None, *, sandboxed: bool = True) -> Any:
+def make_env(
+    workspace_templates: Path | None = None,
+    *,
+    sandboxed: bool = True,
+    finalize: Any = None,
+) -> Any:
     """A Jinja2 environment with StrictUndefined, autoescape for .html/.xml templates, and the
-    workspace's templates/ ahead of the built-in ones. Sandboxed unless told otherwise."""
+    workspace's templates/ ahead of the built-in ones. Sandboxed unless told otherwise.
+
+    ``finalize`` (optional) sees every ``{{ expression }}`` value before output; outreach uses
+    it to keep contact data out of the Markdown parser."""
     from jinja2 import (
         ChoiceLoader,
         Environment,
@@ -43,6 +51,7 @@ def make_env(workspace_templates: Path | None = None, *, sandboxed: bool = True)
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=finalize,
     )
     from xhsgrow.rendering.filters import register_filters
 
