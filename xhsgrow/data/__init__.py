@@ -1,1 +1,2 @@
-"""Event data: reading sources, demo data."""
+"""Event data: reading event files with DuckDB (``events``), metrics endpoints serving daily
+aggregates (``http_source``), and seeded demo data (``demo``). See docs/data.md."""

@@ -81,6 +81,10 @@ class DataQuality:
     duplicates: int = 0
     outside_windows: int = 0
     after_as_of: int = 0
+    #: rows attributed to a campaign that is not being tracked (not an error; just not counted)
+    other_campaigns: int = 0
+    #: rejected rows by reason code (docs/metrics.md lists the codes)
+    rejected_by_reason: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,107 @@
+"""`xhsgrow track`: table, JSON, CSV, --by, --fail-on and errors, run as a user would."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.test_track_metrics import DATA, make_workspace
+
+
+@pytest.fixture
+def events(tmp_path: Path) -> Path:
+    make_workspace(tmp_path, DATA / "referral.toml")
+    return Path(shutil.copy(DATA / "referral.csv", tmp_path / "events.csv"))
+
+
+def test_table(invoke, events: Path) -> None:  # type: ignore[no-untyped-def]
+    r = invoke("track", "--data", str(events), "--as-of", "2025-01-16")
+    assert r.exit_code == 0, r.output
+    out = r.output
+    assert "Invite a friend" in out
+    assert "off track" in out  # the campaign's status
+    assert "acquired" in out and "at risk" in out
+    assert "20 rows read" in out and "1 rejected" in out
+    assert "events.csv:20" in out  # the rejected row, located
+
+
+def test_by_channel(invoke, events: Path) -> None:  # type: ignore[no-untyped-def]
+    r = invoke("track", "--data", str(events), "--as-of", "2025-01-16", "--by", "channel")
+    assert r.exit_code == 0, r.output
+    assert "by channel" in r.output
+    assert "wechat_share" in r.output
+
+
+def test_json_is_the_versioned_document(invoke, events: Path) -> None:  # type: ignore[no-untyped-def]
+    r = invoke("track", "ref", "--data", str(events), "--as-of", "2025-01-16", "-f", "json")
+    assert r.exit_code == 0
+    doc = json.loads(r.stdout)
+    assert doc["schema_version"] == 1
+    assert doc["as_of"] == "2025-01-16"
+    c = doc["campaigns"][0]
+    assert (c["id"], c["kind"], c["status"]) == ("ref", "referral", "off_track")
+    assert c["metrics"]["acquired"] == 4
+    assert doc["data_quality"]["duplicates"] == 2
+
+
+def test_csv(invoke, events: Path) -> None:  # type: ignore[no-untyped-def]
+    r = invoke("track", "--data", str(events), "--as-of", "2025-01-16", "-f", "csv")
+    assert r.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    acquired = next(x for x in rows if x["metric"] == "acquired" and not x["dimension"])
+    assert acquired["actual"] == "4"
+    assert acquired["status"] == "off_track"
+    in_app = next(x for x in rows if x["dimension"] == "channel")  # the segment target
+    assert (in_app["value"], in_app["actual"]) == ("in_app", "1")
+
+
+@pytest.mark.parametrize("level,code", [("off-track", 1), ("at-risk", 1)])
+def test_fail_on(invoke, events: Path, level: str, code: int) -> None:  # type: ignore[no-untyped-def]
+    r = invoke("track", "--data", str(events), "--as-of", "2025-01-16", "--fail-on", level)
+    assert r.exit_code == code
+    assert "ref (off track)" in r.output
+
+
+def test_fail_on_passes_when_the_campaign_has_ended(invoke, events: Path) -> None:  # type: ignore[no-untyped-def]
+    r = invoke("track", "--data", str(events), "--as-of", "2025-03-01", "--fail-on", "at-risk")
+    assert r.exit_code == 0, r.output
+
+
+def test_strict_exits_2_naming_the_row(invoke, events: Path) -> None:  # type: ignore[no-untyped-def]
+    r = invoke("track", "--data", str(events), "--as-of", "2025-01-16", "--strict")
+    assert r.exit_code == 2
+    assert "events.csv:20" in r.output
+    assert "Traceback" not in r.output
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--as-of", "16/01/2025"], "expected a date as YYYY-MM-DD"),
+        (["--data", "nowhere.csv"], "no such file or folder"),
+        (["nope"], "no campaign 'nope'"),
+        (["--fail-on", "sometimes"], "Invalid value"),
+    ],
+)
+def test_usage_errors_exit_2(invoke, events: Path, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+    base = [] if "--data" in args else ["--data", str(events)]
+    r = invoke("track", *base, *args)
+    assert r.exit_code == 2
+    assert message in r.output
+
+
+def test_no_data_source(invoke, events: Path) -> None:  # type: ignore[no-untyped-def]
+    r = invoke("track")
+    assert r.exit_code == 2
+    assert "no event data" in r.output and "XHSGROW_DATA" in r.output
+
+
+def test_help_has_an_example(invoke) -> None:  # type: ignore[no-untyped-def]
+    r = invoke("track", "--help")
+    assert r.exit_code == 0
+    assert "Example:" in r.output and "--fail-on" in r.output

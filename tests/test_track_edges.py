@@ -1,0 +1,312 @@
+"""Edges of tracking: as-of outside the window, empty and malformed data, formats, folders,
+column mapping, data-source resolution. Figures worked out by hand from the rows shown."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.test_track_metrics import DATA, make_workspace, run
+from xhsgrow.errors import UsageError
+
+HEADER = "event_time,event,user_id,campaign,channel,region,age_band,referrer_id,amount,device_id,ip"
+
+
+def csv_file(path: Path, rows: list[str], header: str = HEADER) -> Path:
+    path.write_text("\n".join([header, *rows]) + "\n", "utf-8")
+    return path
+
+
+@pytest.fixture
+def ws(tmp_path: Path):  # type: ignore[no-untyped-def]
+    return make_workspace(tmp_path, DATA / "referral.toml")
+
+
+def test_as_of_before_the_start_is_not_started(ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = shutil.copy(DATA / "referral.csv", tmp_path / "e.csv")
+    c = run(ws, data, as_of=dt.date(2025, 1, 5)).campaigns[0]
+    assert c.status == "not_started"
+    assert {t.status for t in c.targets} == {"not_started"}
+    assert c.daily == ()
+    assert c.metrics["acquired"] == 0
+    assert c.elapsed_share == 0.0
+
+
+def test_as_of_after_the_end_is_ended_with_final_figures(ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = shutil.copy(DATA / "referral.csv", tmp_path / "e.csv")
+    c = run(ws, data, as_of=dt.date(2025, 2, 1)).campaigns[0]
+    assert c.status == "ended"
+    assert c.elapsed_share == 1.0
+    # u7 (01-18) now counts too: u1, u2, u3, u6, u7.
+    assert c.metrics["acquired"] == 5
+    acquired = next(t for t in c.targets if t.metric == "acquired")
+    assert acquired.expected_to_date == 11
+    assert acquired.forecast == 5  # nothing left of the curve: the forecast is the actual
+    assert len(c.daily) == 11  # the whole window, not up to as-of
+
+
+def test_empty_data(ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = run(ws, csv_file(tmp_path / "e.csv", []))
+    c = result.campaigns[0]
+    assert c.metrics["acquired"] == 0
+    assert c.metrics["retention_d1"] is None
+    assert c.metrics["cost_per_activated"] is None
+    assert c.metrics["k_factor"] is None
+    assert result.data_quality.rows_read == 0
+    assert len(c.daily) == 7 and all(r.acquired == 0 for r in c.daily)
+
+
+def test_a_user_signing_up_twice_is_acquired_once_on_the_first_day(ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = csv_file(
+        tmp_path / "e.csv",
+        [
+            "2025-01-12 10:00:00,signup,u1,ref,sms,,,,,,",
+            "2025-01-11 10:00:00,signup,u1,ref,in_app,,,,,,",  # earlier: this one counts
+            "2025-01-13 10:00:00,signup,u1,other,,,,,,,",  # a later signup elsewhere
+        ],
+    )
+    c = run(ws, data).campaigns[0]
+    assert c.metrics["acquired"] == 1
+    assert {r.day: r.acquired for r in c.daily}[dt.date(2025, 1, 11)] == 1
+    segs = {(s.dimension, s.value): s.metrics["acquired"] for s in c.segments}
+    assert segs[("channel", "in_app")] == 1
+    assert ("channel", "sms") not in segs
+
+
+def test_first_signup_elsewhere_is_never_moved(ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = csv_file(
+        tmp_path / "e.csv",
+        [
+            "2025-01-11 10:00:00,signup,u1,other,,,,,,,",
+            "2025-01-12 10:00:00,signup,u1,ref,,,,,,,",
+        ],
+    )
+    assert run(ws, data).campaigns[0].metrics["acquired"] == 0
+
+
+def test_offset_timestamps_are_honoured_and_naive_ones_are_local(ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = csv_file(
+        tmp_path / "e.csv",
+        [
+            # 16:30 UTC on 01-09 is 00:30 on 01-10 in Shanghai: inside the window.
+            "2025-01-09T16:30:00Z,signup,a,ref,,,,,,,",
+            # 15:59 UTC on 01-09 is 23:59 on 01-09 in Shanghai: outside.
+            "2025-01-09 15:59:00+00:00,signup,b,ref,,,,,,,",
+            # Naive: Shanghai time. 23:59 on 01-16 is still the as-of day.
+            "2025-01-16 23:59:59,signup,c,ref,,,,,,,",
+            # 01-16 16:00 UTC is 01-17 00:00 in Shanghai: after as-of.
+            "2025-01-16T16:00:00+00:00,signup,d,ref,,,,,,,",
+        ],
+    )
+    result = run(ws, data)
+    c = result.campaigns[0]
+    assert c.metrics["acquired"] == 2
+    by_day = {r.day: r.acquired for r in c.daily}
+    assert by_day[dt.date(2025, 1, 10)] == 1
+    assert by_day[dt.date(2025, 1, 16)] == 1
+    assert result.data_quality.outside_windows == 1
+    assert result.data_quality.after_as_of == 1
+
+
+def test_malformed_rows_are_counted_and_located(ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = csv_file(
+        tmp_path / "e.csv",
+        [
+            "2025-01-11 10:00:00,signup,u1,ref,,,,,,,",  # line 2: fine
+            "2025-01-11 10:00:00,signup,,ref,,,,,,,",  # line 3: no user_id
+            "2025-01-11 10:00:00,reward,u1,ref,,,,,ten,,",  # line 4: bad amount
+            "2025-01-11 10:00:00,signup,u2,ref,,52263,,,,,",  # line 5: 5-digit region
+            "2025-01-11 10:00:00,signup,u3,ref",  # line 6: too few fields
+            "2025-01-11 10:00:00,reward,u1,ref,,,,,-5,,",  # line 7: negative amount
+            ",signup,u4,ref,,,,,,,",  # line 8: no time
+        ],
+    )
+    result = run(ws, data)
+    q = result.data_quality
+    assert q.rows_read == 7
+    assert q.rows_rejected == 6
+    lines = [(r.line, r.reason) for r in q.rejected_samples]
+    assert [line for line, _ in lines] == [3, 4, 5, 6, 7]  # the first five, in file order
+    assert "user_id" in lines[0][1]
+    assert "ten" in lines[1][1]
+    assert "52263" in lines[2][1]
+    assert "CSV" in lines[3][1]
+    assert "negative" in lines[4][1]
+    assert q.rejected_by_reason == {
+        "user_id": 1,
+        "amount": 1,
+        "region": 1,
+        "structure": 1,
+        "amount_negative": 1,
+        "event_time": 1,
+    }
+    assert result.campaigns[0].metrics["acquired"] == 1
+
+
+def test_strict_turns_a_rejected_row_into_an_error(ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = csv_file(tmp_path / "e.csv", ["soon,signup,u1,ref,,,,,,,"])
+    with pytest.raises(UsageError, match=r"--strict: 1 malformed row.*e\.csv:2: unparseable"):
+        run(ws, data, strict=True)
+
+
+def test_unknown_events_are_counted_not_used(ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = csv_file(
+        tmp_path / "e.csv",
+        ["2025-01-11 10:00:00,SIGNUP,u1,ref,,,,,,,", "2025-01-11 10:00:00,sign_up,u2,ref,,,,,,,"],
+    )
+    result = run(ws, data)
+    assert result.data_quality.unknown_events == 2
+    assert result.campaigns[0].metrics["acquired"] == 0
+
+
+def _convert(csv: Path, out: Path, fmt: str) -> Path:
+    import duckdb
+
+    con = duckdb.connect()
+    src = f"read_csv('{csv}', all_varchar = true, header = true)"
+    if fmt == "parquet":
+        con.execute(f"COPY (SELECT * FROM {src}) TO '{out}' (FORMAT parquet)")
+    else:
+        con.execute(f"COPY (SELECT * FROM {src}) TO '{out}' (FORMAT json)")
+    return out
+
+
+@pytest.mark.parametrize("fmt,name", [("parquet", "e.parquet"), ("jsonl", "e.jsonl")])
+def test_every_format_gives_the_same_figures(ws, tmp_path: Path, fmt: str, name: str) -> None:  # type: ignore[no-untyped-def]
+    csv = shutil.copy(DATA / "referral.csv", tmp_path / "e.csv")
+    expected = run(ws, csv).campaigns[0]
+    other = run(ws, _convert(Path(csv), tmp_path / name, fmt))
+    got = other.campaigns[0]
+    assert got.metrics == expected.metrics
+    assert got.daily == expected.daily
+    assert other.data_quality.rows_read == 20
+    assert other.data_quality.rows_rejected == 1
+    assert other.data_quality.rejected_samples[0].line == 19  # the 19th row (no header line)
+
+
+def test_a_malformed_json_line_is_rejected_with_its_line(ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = tmp_path / "e.jsonl"
+    data.write_text(
+        '{"event_time": "2025-01-11 10:00:00", "event": "signup", "user_id": "u1", '
+        '"campaign": "ref"}\n{"event_time": oops\n\n'
+        '{"event_time": "2025-01-12 10:00:00", "event": "signup", "user_id": 7, '
+        '"campaign": "ref"}\n',
+        "utf-8",
+    )
+    result = run(ws, data)
+    assert result.campaigns[0].metrics["acquired"] == 2
+    assert result.data_quality.rows_rejected == 1
+    assert result.data_quality.rejected_samples[0].line == 2
+
+
+def test_hive_partitioned_folder_and_globs(ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    rows = (DATA / "referral.csv").read_text("utf-8").splitlines()
+    header, body = rows[0], rows[1:]
+    root = tmp_path / "events"
+    for i, part in enumerate((body[:7], body[7:14], body[14:])):
+        folder = root / f"part={i}"
+        folder.mkdir(parents=True)
+        csv_file(folder / "rows.csv", part, header)
+    whole = run(ws, DATA / "referral.csv").campaigns[0]
+    for source in (root, root / "*" / "*.csv"):
+        split = run(ws, source).campaigns[0]
+        assert split.metrics == whole.metrics
+        assert split.daily == whole.daily
+
+
+def test_column_mapping_from_settings(tmp_path: Path) -> None:
+    (tmp_path / "xhsgrow.toml").write_text(
+        '[data.columns]\nevent_time = "ts"\nuser_id = "uid"\ncampaign = "camp"\n', "utf-8"
+    )
+    ws = make_workspace(tmp_path, DATA / "referral.toml")
+    data = csv_file(
+        tmp_path / "e.csv",
+        ["2025-01-11 10:00:00,signup,u1,ref", "2025-01-12 10:00:00,signup,u2,ref"],
+        header="ts,event,uid,camp",
+    )
+    assert run(ws, data).campaigns[0].metrics["acquired"] == 2
+
+
+def test_a_missing_required_column_names_it(ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = csv_file(tmp_path / "e.csv", ["2025-01-11 10:00:00,signup"], header="event_time,event")
+    with pytest.raises(UsageError, match="no column 'user_id'"):
+        run(ws, data)
+
+
+def test_data_source_from_env_then_settings(ws, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from xhsgrow.tracking.engine import track
+    from xhsgrow.workspace import open_workspace
+
+    with pytest.raises(UsageError, match="no event data"):
+        track(ws, None, data=None, as_of=dt.date(2025, 1, 16))
+    shutil.copy(DATA / "referral.csv", tmp_path / "e.csv")
+    (tmp_path / "xhsgrow.toml").write_text('[data]\nsource = "e.csv"\n', "utf-8")
+    ws2 = open_workspace(tmp_path)
+    assert track(ws2, None, data=None, as_of=dt.date(2025, 1, 16)).source == str(tmp_path / "e.csv")
+    empty = csv_file(tmp_path / "empty.csv", [])
+    monkeypatch.setenv("XHSGROW_DATA", str(empty))
+    result = track(ws2, None, data=None, as_of=dt.date(2025, 1, 16))
+    assert result.source == str(empty)
+    assert result.data_quality.rows_read == 0
+
+
+def test_missing_data_path_is_a_usage_error(ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(UsageError, match="no such file"):
+        run(ws, tmp_path / "nope.csv")
+    with pytest.raises(UsageError, match="no file matches"):
+        run(ws, tmp_path / "nope-*.csv")
+
+
+def test_duplicates_of_every_kind_are_counted_once(ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    row = [
+        "2025-01-11 10:00:00,signup,u1,ref,,,,,,,",
+        "2025-01-12 10:00:00,active,u1,,,,,,,,",
+        "2025-01-12 10:00:00,reward,u1,ref,,,,,5,,",
+        "2025-01-12 10:00:00,interaction,u1,ref,,,,,,,",
+    ]
+    # each row three times: 2 extra copies each
+    result = run(ws, csv_file(tmp_path / "e.csv", row * 3))
+    assert result.data_quality.duplicates == 8
+    m = result.campaigns[0].metrics
+    assert (m["acquired"], m["cost"], m["interactions"], m["retention_d1"]) == (1, 5.0, 1, 1.0)
+
+
+def test_campaigns_in_different_timezones(tmp_path: Path) -> None:
+    ny = (DATA / "referral.toml").read_text("utf-8")
+    ny = ny.replace('id = "ref"', 'id = "ny"').replace("Asia/Shanghai", "America/New_York")
+    ws = make_workspace(tmp_path, DATA / "referral.toml", ny)
+    data = csv_file(
+        tmp_path / "e.csv",
+        [
+            # 03:00 UTC on 01-11 is 22:00 on 01-10 in New York (EST, UTC-5): day 0 = 01-10
+            "2025-01-11T03:00:00Z,signup,n1,ny,,,,,,,",
+            # naive times are Shanghai time: 02:00 on 01-12 in Shanghai is 13:00 on 01-11 in
+            # New York: day 1 for n1
+            "2025-01-12 02:00:00,active,n1,,,,,,,,",
+            # the Shanghai campaign's user: 01-11 in Shanghai, active on day 1 (01-12 local)
+            "2025-01-11 10:00:00,signup,s1,ref,,,,,,,",
+            "2025-01-12 02:00:00,active,s1,,,,,,,,",
+        ],
+    )
+    by_id = {c.id: c for c in run(ws, data).campaigns}
+    assert {r.day: r.acquired for r in by_id["ny"].daily}[dt.date(2025, 1, 10)] == 1
+    assert by_id["ny"].metrics["retention_d1"] == 1.0
+    assert {r.day: r.acquired for r in by_id["ref"].daily}[dt.date(2025, 1, 11)] == 1
+    assert by_id["ref"].metrics["retention_d1"] == 1.0
+
+
+def test_integer_user_ids_with_text_referrers(ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import duckdb
+
+    out = tmp_path / "e.parquet"
+    duckdb.execute(
+        f"""COPY (SELECT * FROM (VALUES
+            (TIMESTAMP '2025-01-11 10:00:00', 'signup', 7, 'ref', NULL),
+            (TIMESTAMP '2025-01-11 11:00:00', 'signup', 8, 'ref', '7'))
+            AS t(event_time, event, user_id, campaign, referrer_id)) TO '{out}' (FORMAT parquet)"""
+    )
+    m = run(ws, out).campaigns[0].metrics
+    assert (m["acquired"], m["referred_signups"], m["k_factor"]) == (2, 1, 0.5)

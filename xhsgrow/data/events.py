@@ -1,0 +1,492 @@
+"""Reading event files (CSV, Parquet, JSON Lines) into DuckDB, in the data contract's shape.
+
+``open_events`` resolves a file, a glob or a (hive-partitioned) folder, maps the user's column
+names to the contract's (``[data.columns]`` in xhsgrow.toml) and defines one DuckDB view,
+``ev``, with typed columns and a ``reason`` column that is NULL for a well-formed row and says
+what is wrong otherwise. Every metric query reads that view; no event ever reaches Python.
+
+Text formats (CSV, JSON Lines) are parsed once and staged as a temporary Parquet file, so the
+metric queries never re-parse text. Timestamps without an offset are read in the workspace's
+timezone (the session ``TimeZone``); an offset, when present, is honoured.
+"""
+
+from __future__ import annotations
+
+import glob as globmod
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xhsgrow.errors import UsageError
+
+#: The columns of the data contract (docs/data.md), in order.
+COLUMNS: tuple[str, ...] = (
+    "event_time",
+    "event",
+    "user_id",
+    "campaign",
+    "channel",
+    "region",
+    "age_band",
+    "referrer_id",
+    "amount",
+    "device_id",
+    "ip",
+)
+REQUIRED: tuple[str, ...] = ("event_time", "event", "user_id")
+#: The event names of the contract; any other name is counted as an unknown event.
+KNOWN_EVENTS: tuple[str, ...] = (
+    "signup",
+    "activate",
+    "active",
+    "invite",
+    "reward",
+    "merchant_onboarded",
+    "interaction",
+)
+SUFFIXES: dict[str, str] = {
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+}
+_COMPRESSED = (".gz", ".zst")
+#: Where the workspace timezone's fixed offset rides along with the column types.
+OFFSET_KEY = "__offset_us__"
+#: How many rejected rows are described (with file and line) in data_quality.
+SAMPLE_REJECTS = 5
+
+
+@dataclass
+class EventSource:
+    """An open DuckDB connection with the ``ev`` view over the resolved files."""
+
+    con: Any  # duckdb.DuckDBPyConnection
+    shown: str  # what the user passed, for messages
+    files: list[str]
+    fmt: str
+    #: rows the reader itself could not split into columns (CSV only): (file, line, message)
+    structural_rejects: list[tuple[str, int | None, str]] = field(default_factory=list)
+    structural_reject_count: int = 0
+    _tmpdir: str | None = None
+    _raw_sql: str = ""  # the mapped, untyped source (for locating rejected rows)
+    _raw_for: Any = None  # files -> the same SELECT over just those files
+    _col_types: dict[str, str] = field(default_factory=dict)
+    _threads: int = 1
+
+    def close(self) -> None:
+        try:
+            self.con.close()
+        finally:
+            if self._tmpdir:
+                shutil.rmtree(self._tmpdir, ignore_errors=True)
+
+    def rejected_samples(self, limit: int = SAMPLE_REJECTS) -> list[tuple[str, int | None, str]]:
+        """The first rejected rows as (file, 1-based line or row, reason): a second, narrow
+        read, file by file, that only happens when something was rejected and stops at the
+        ``limit``-th rejected row."""
+        samples = list(self.structural_rejects[:limit])
+        # Row order within a file is only kept single-threaded with insertion order on; the
+        # row number is then a streaming window, and LIMIT stops the read early.
+        self.con.execute("SET threads = 1")
+        self.con.execute("SET preserve_insertion_order = true")
+        found: list[tuple[str, int, str]] = []
+        try:
+            for file in self.files:
+                if len(found) >= limit:
+                    break
+                raw = self._raw_for([file])
+                # Only the cheap reason code per row; the message is written for the few
+                # rows found.
+                rows = self.con.execute(
+                    f"""
+                    SELECT coalesce(_row, _n) AS _at, code, t, a, r FROM (
+                        SELECT _row, ROW_NUMBER() OVER () AS _n,
+                            {_reason_sql_raw(self._col_types)} AS code,
+                            {_text("event_time", self._col_types)} AS t,
+                            {_text("amount", self._col_types)} AS a,
+                            {_text("region", self._col_types)} AS r
+                        FROM ({raw}) AS raw
+                    ) AS numbered
+                    WHERE code IS NOT NULL
+                    LIMIT {limit - len(found)}
+                    """
+                ).fetchall()
+                found += [(file, int(at), _message(code, t, a, r)) for at, code, t, a, r in rows]
+        finally:
+            self.con.execute(f"SET threads = {self._threads}")
+            self.con.execute("SET preserve_insertion_order = false")
+        for file, row, why in found:
+            line = row
+            if self.fmt == "csv":
+                # Data row n is on line n + 1 (the header), later still past rejected lines.
+                line += 1
+                for f, ln, _ in self.structural_rejects:
+                    if f == file and (ln or 0) <= line:
+                        line += 1
+            samples.append((file, line, why))
+        samples.sort(key=lambda s: (self.files.index(s[0]) if s[0] in self.files else 0, s[1] or 0))
+        return samples[:limit]
+
+
+def resolve(data: str, fmt_setting: str = "auto") -> tuple[list[str], str, bool]:
+    """The files ``data`` names, their format and whether the folder is hive-partitioned."""
+    path = Path(data).expanduser()
+    hive = False
+    if any(ch in data for ch in "*?["):
+        files = sorted(p for p in globmod.glob(str(path), recursive=True) if os.path.isfile(p))
+        if not files:
+            raise UsageError(f"--data {data}: no file matches this pattern")
+    elif path.is_dir():
+        files = sorted(
+            str(p)
+            for p in path.rglob("*")
+            if p.is_file() and not p.name.startswith((".", "_")) and _format_of(p) is not None
+        )
+        if not files:
+            raise UsageError(
+                f"--data {data}: no event files (.parquet, .csv, .jsonl) in this folder"
+            )
+        hive = any("=" in part for f in files for part in Path(f).relative_to(path).parts[:-1])
+    elif path.is_file():
+        files = [str(path)]
+    else:
+        raise UsageError(f"--data {data}: no such file or folder")
+    if fmt_setting != "auto":
+        return files, fmt_setting, hive
+    formats = {_format_of(Path(f)) for f in files}
+    if None in formats:
+        odd = next(f for f in files if _format_of(Path(f)) is None)
+        raise UsageError(
+            f"--data {data}: cannot tell the format of {odd}",
+            hint="name files .parquet, .csv or .jsonl, or set [data] format in xhsgrow.toml",
+        )
+    if len(formats) > 1:
+        raise UsageError(
+            f"--data {data}: mixes formats ({', '.join(sorted(str(f) for f in formats))}); "
+            "point it at one format"
+        )
+    return files, str(formats.pop()), hive
+
+
+def _format_of(path: Path) -> str | None:
+    name = path.name.lower()
+    for comp in _COMPRESSED:
+        name = name.removesuffix(comp)
+    return SUFFIXES.get(Path(name).suffix)
+
+
+def connect(settings: Any = None) -> Any:
+    """A DuckDB connection configured from the workspace's [data] settings."""
+    import duckdb
+
+    data = getattr(settings, "data", None)
+    config: dict[str, Any] = {}
+    try:
+        con = duckdb.connect(":memory:", config=config)
+        tz = getattr(settings, "timezone", "Asia/Shanghai")
+        con.execute(f"SET TimeZone = {_lit(tz)}")
+        threads = getattr(data, "threads", None) or max(1, os.cpu_count() or 1)
+        con.execute(f"SET threads = {int(threads)}")
+        if getattr(data, "memory_limit", None):
+            con.execute(f"SET memory_limit = {_lit(data.memory_limit)}")
+        if getattr(data, "temp_directory", None):
+            con.execute(f"SET temp_directory = {_lit(data.temp_directory)}")
+        # Aggregates do not need input order; dropping it lets both cores stream freely.
+        con.execute("SET preserve_insertion_order = false")
+        con.execute("SET enable_progress_bar = false")
+    except duckdb.Error as exc:
+        raise UsageError(f"xhsgrow.toml [data]: {exc}") from None
+    return con
+
+
+def open_events(data: str, settings: Any = None) -> EventSource:
+    """Resolve ``data`` and define the ``ev`` view over it (see the module docstring)."""
+    import duckdb
+
+    data_settings = getattr(settings, "data", None)
+    files, fmt, hive = resolve(data, getattr(data_settings, "format", "auto") or "auto")
+    mapping: dict[str, str] = dict(getattr(data_settings, "columns", {}) or {})
+    con = connect(settings)
+    src = EventSource(con=con, shown=data, files=files, fmt=fmt)
+    src._threads = int(con.execute("SELECT current_setting('threads')").fetchone()[0])
+    try:
+        reader = _reader_sql(fmt, files, hive)
+        source = _with_filename(reader, fmt)
+        try:
+            if fmt == "jsonl":
+                keys = con.execute(
+                    "SELECT DISTINCT k FROM (SELECT unnest(json_keys(_line)) AS k FROM "
+                    f"(SELECT _line FROM {source} WHERE _okj LIMIT 10000) AS head) AS ks"
+                ).fetchall()
+                types = {str(k): "VARCHAR" for (k,) in keys}
+            else:
+                described = con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
+                types = {str(name): str(kind) for name, kind, *_ in described}
+        except duckdb.Error as exc:
+            raise UsageError(f"--data {data}: cannot read {fmt}: {_first_line(exc)}") from None
+        lower = {name.lower(): name for name in types}
+        select: list[str] = []
+        col_types: dict[str, str] = {}
+        for col in COLUMNS:
+            wanted = mapping.get(col, col)
+            actual = wanted if wanted in types else lower.get(wanted.lower())
+            if actual is None:
+                if col in REQUIRED:
+                    mapped = f" (mapped to '{wanted}')" if col in mapping else ""
+                    raise UsageError(
+                        f"--data {data}: no column '{wanted}' for {col}{mapped}; "
+                        f"columns are: {', '.join(types) or '(none)'}",
+                        hint="map your column names under [data.columns] in xhsgrow.toml",
+                    )
+                select.append(f"NULL AS {col}")
+                col_types[col] = "NULL"
+            elif fmt == "jsonl":
+                path = _lit('$."' + actual.replace('"', '\\"') + '"')
+                select.append(f"json_extract_string(_line, {path}) AS {col}")
+                col_types[col] = "VARCHAR"
+            else:
+                select.append(f"{_ident(actual)} AS {col}")
+                col_types[col] = types[actual]
+        if fmt == "jsonl":
+            extra = "_file, _lineno AS _row, NOT _okj AS _bad"
+        elif fmt == "parquet":
+            extra = "_file, file_row_number + 1 AS _row, FALSE AS _bad"
+        else:
+            extra = "_file, NULL AS _row, FALSE AS _bad"
+        select_sql = f"SELECT {', '.join(select)}, {extra} FROM "
+        raw = select_sql + source
+        src._raw_for = lambda some: select_sql + _with_filename(_reader_sql(fmt, some, hive), fmt)
+        from xhsgrow.tracking.sql import fixed_offset_us
+
+        off = fixed_offset_us(getattr(settings, "timezone", "Asia/Shanghai"))
+        col_types[OFFSET_KEY] = "" if off is None else str(off)
+        src._raw_sql = raw
+        src._col_types = col_types
+        typed = _typed_sql(col_types, plain=fmt == "parquet")
+        if fmt == "parquet":
+            con.execute(f"CREATE TEMP VIEW ev AS SELECT {typed} FROM ({raw}) AS raw")
+        else:
+            src._tmpdir = tempfile.mkdtemp(
+                prefix="xhsgrow-", dir=getattr(data_settings, "temp_directory", None)
+            )
+            staged = os.path.join(src._tmpdir, "events.parquet")
+            try:
+                con.execute(
+                    f"COPY (SELECT {typed} FROM ({raw}) AS raw) TO {_lit(staged)} "
+                    "(FORMAT parquet, ROW_GROUP_SIZE 262144)"
+                )
+            except duckdb.Error as exc:
+                raise UsageError(f"--data {data}: cannot read {fmt}: {_first_line(exc)}") from None
+            con.execute(f"CREATE TEMP VIEW ev AS SELECT * FROM read_parquet({_lit(staged)})")
+            if fmt == "csv":
+                _collect_csv_rejects(src)
+    except BaseException:
+        src.close()
+        raise
+    return src
+
+
+def _reader_sql(fmt: str, files: list[str], hive: bool) -> str:
+    flist = "[" + ", ".join(_lit(f) for f in files) + "]"
+    hive_opt = ", hive_partitioning = true" if hive else ""
+    if fmt == "parquet":
+        return f"read_parquet({flist}, union_by_name = true{hive_opt})"
+    if fmt == "csv":
+        # Every column as text: a bad value is a rejected row we can name, not a type error.
+        return (
+            f"read_csv({flist}, header = true, all_varchar = true, ignore_errors = true, "
+            f"store_rejects = true{hive_opt})"
+        )
+    if fmt == "jsonl":
+        # Lines as text, so that a malformed line is counted and located, never skipped.
+        return f"read_text({flist})"
+    raise UsageError(f"unknown data format '{fmt}' (csv, parquet, jsonl)")
+
+
+def _with_filename(reader: str, fmt: str) -> str:
+    if fmt == "jsonl":
+        # One row per line, numbered from 1; blank lines (a trailing newline) are not rows.
+        return (
+            "(SELECT _file, CASE WHEN _okj THEN _line END AS _line, _lineno, _okj FROM "
+            "(SELECT *, coalesce(CASE WHEN json_valid(_line) THEN json_type(_line) = 'OBJECT' "
+            "END, FALSE) AS _okj FROM (SELECT filename AS _file, "
+            "unnest(string_split(content, chr(10))) AS _line, "
+            "generate_subscripts(string_split(content, chr(10)), 1) AS _lineno "
+            f"FROM {reader}) AS numbered WHERE trim(_line) <> '') AS checked) AS lines"
+        )
+    # read_parquet / read_csv accept filename = true, which adds a `filename` column.
+    extra = ", file_row_number = true" if fmt == "parquet" else ""
+    inner = reader[:-1] + f", filename = true{extra})"
+    return f"(SELECT *, filename AS _file FROM {inner}) AS src"
+
+
+#: Columns every metric query filters on. Read from Parquet they stay plain column
+#: references, so that DuckDB pushes `event IN (...)` / `campaign IN (...)` into the scan
+#: (skipping whole row groups); an empty string then stands for a missing value.
+PUSHDOWN = ("event", "campaign")
+
+
+def _typed_sql(col_types: dict[str, str], *, plain: bool = False) -> str:
+    """Typed contract columns plus ``reason`` (NULL when the row is well-formed)."""
+    exprs = {col: _typed_expr(col, col_types[col], _off(col_types)) for col in COLUMNS}
+    if plain:
+        for col in PUSHDOWN:
+            if col_types[col] == "VARCHAR":
+                exprs[col] = col
+    parts = [f"{expr} AS {col}" for col, expr in exprs.items() if col != "event_time"]
+    return ", ".join(
+        [f"{exprs['event_time']} AS ts", *parts, f"{_reason_sql_raw(col_types)} AS reason"]
+    )
+
+
+def _typed_expr(col: str, kind: str, off: int | None = None) -> str:
+    """The typed expression of a contract column. ``event_time`` becomes ``ts``: microseconds
+    since 1970 UTC (an integer, cheap to compare and bucket); naive times are shifted by the
+    workspace timezone's fixed offset ``off`` (or converted by the timezone database when
+    the zone has daylight saving time), offsets in the text are honoured."""
+    if kind == "NULL":
+        return {"event_time": "CAST(NULL AS BIGINT)", "amount": "CAST(NULL AS DOUBLE)"}.get(
+            col, "CAST(NULL AS VARCHAR)"
+        )
+    if col == "event_time":
+        naive = (
+            f"(epoch_us(CAST({{x}} AS TIMESTAMP)) - {off})"
+            if off is not None
+            else "epoch_us(CAST(CAST({x} AS TIMESTAMP) AS TIMESTAMPTZ))"
+        )
+        if kind in ("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ"):
+            return "epoch_us(event_time)"
+        if kind.startswith("TIMESTAMP") or kind == "DATE":
+            return naive.format(x="event_time")
+        text = "NULLIF(trim(CAST(event_time AS VARCHAR)), '')"
+        has_offset = (
+            f"(right({text}, 1) IN ('Z', 'z') OR substr({text}, 20) LIKE '%+%' "
+            f"OR substr({text}, 20) LIKE '%-%')"
+        )
+        return (
+            f"CASE WHEN {has_offset} THEN epoch_us(TRY_CAST({text} AS TIMESTAMPTZ)) "
+            f"ELSE {naive.format(x=f'TRY_CAST({text} AS TIMESTAMP)')} END"
+        )
+    if col == "amount":
+        if kind in ("DOUBLE", "FLOAT", "REAL") or kind.startswith("DECIMAL"):
+            return "CAST(amount AS DOUBLE)"
+        if kind in ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT"):
+            return "CAST(amount AS DOUBLE)"
+        return "TRY_CAST(NULLIF(trim(CAST(amount AS VARCHAR)), '') AS DOUBLE)"
+    if col in ("user_id", "referrer_id"):
+        # Ids keep an integer type when the file has one (fast joins); text otherwise.
+        if kind in ("BIGINT", "INTEGER", "UBIGINT", "HUGEINT", "SMALLINT"):
+            return f"CAST({col} AS BIGINT)"
+        return f"NULLIF(trim(CAST({col} AS VARCHAR)), '')"
+    if kind == "VARCHAR":
+        return f"NULLIF(trim({col}), '')"
+    return f"CAST({col} AS VARCHAR)"
+
+
+def _reason_sql_raw(col_types: dict[str, str]) -> str:
+    """SQL for why a row is malformed (a reason code), over the mapped source columns."""
+    ts = _typed_expr("event_time", col_types["event_time"], _off(col_types))
+    user = _typed_expr("user_id", col_types["user_id"])
+    event = _typed_expr("event", col_types["event"])
+    amount = _typed_expr("amount", col_types["amount"])
+    region = _typed_expr("region", col_types["region"])
+    amount_given = (
+        "FALSE"
+        if col_types["amount"] == "NULL"
+        else "NULLIF(trim(CAST(amount AS VARCHAR)), '') IS NOT NULL"
+    )
+    return f"""CASE
+        WHEN _bad THEN 'json'
+        WHEN {ts} IS NULL THEN 'event_time'
+        WHEN {event} IS NULL OR CAST(event AS VARCHAR) = '' THEN 'event'
+        WHEN {user} IS NULL THEN 'user_id'
+        WHEN {amount_given} AND {amount} IS NULL THEN 'amount'
+        WHEN {amount} < 0 THEN 'amount_negative'
+        WHEN {event} = 'reward' AND {amount} IS NULL THEN 'amount_missing'
+        WHEN {region} IS NOT NULL AND NOT (length({region}) = 6
+            AND coalesce(TRY_CAST({region} AS INTEGER) BETWEEN 100000 AND 899999, FALSE))
+            THEN 'region'
+        ELSE NULL END"""
+
+
+def _off(col_types: dict[str, str]) -> int | None:
+    off = col_types.get(OFFSET_KEY, "")
+    return int(off) if off else None
+
+
+def _text(col: str, col_types: dict[str, str]) -> str:
+    return "NULL" if col_types[col] == "NULL" else f"CAST({col} AS VARCHAR)"
+
+
+def _message(code: str, time: str | None, amount: str | None, region: str | None) -> str:
+    """A one-line human reason for a rejected row."""
+    if code == "event_time":
+        return f"unparseable event_time '{time}'" if time else "missing event_time"
+    if code == "amount":
+        return f"bad amount '{amount}'"
+    if code == "amount_negative":
+        return f"negative amount {amount}"
+    if code == "region":
+        return f"region '{region}' is not a 6-digit division code"
+    return {
+        "json": "not a JSON object",
+        "event": "missing event",
+        "user_id": "missing user_id",
+    }.get(code, REASONS.get(code, code))
+
+
+#: Human names of the reason codes of the ``reason`` column.
+REASONS: dict[str, str] = {
+    "json": "line is not a JSON object",
+    "event_time": "unparseable or missing event_time",
+    "event": "missing event",
+    "user_id": "missing user_id",
+    "amount": "bad amount (not a number)",
+    "amount_negative": "negative amount",
+    "amount_missing": "reward without an amount",
+    "region": "region is not a 6-digit division code",
+    "structure": "row could not be split into the file's columns",
+}
+
+
+def _collect_csv_rejects(src: EventSource) -> None:
+    """Rows the CSV reader itself rejected (wrong number of fields, broken quoting)."""
+    try:
+        rows = src.con.execute(
+            """
+            SELECT s.file_path, e.line, e.error_type
+            FROM reject_errors e JOIN reject_scans s USING (scan_id, file_id)
+            ORDER BY s.file_path, e.line
+            """
+        ).fetchall()
+    except Exception:  # pragma: no cover - older DuckDB without reject tables
+        return
+    seen: set[tuple[str, int]] = set()
+    for file, line, kind in rows:
+        key = (str(file), int(line))
+        if key in seen:  # one row can have several errors
+            continue
+        seen.add(key)
+        src.structural_reject_count += 1
+        if len(src.structural_rejects) < SAMPLE_REJECTS:
+            text = str(kind).lower().replace("_", " ")
+            src.structural_rejects.append((str(file), int(line), f"malformed CSV row: {text}"))
+
+
+def _lit(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0][:300]

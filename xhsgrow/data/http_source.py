@@ -1,0 +1,203 @@
+"""Metrics from an HTTP endpoint serving daily aggregates as JSON (format: docs/metrics.md).
+
+For teams whose events live in a warehouse: the warehouse computes per-campaign daily
+aggregates, an endpoint serves them, and xhsgrow paces and forecasts them exactly as it does
+raw events. ``GET <url>?as_of=YYYY-MM-DD&campaigns=a,b`` with ``Authorization: Bearer
+$XHSGROW_DATA_TOKEN`` when that variable is set; timeouts and retries (5xx, 429 with
+Retry-After, connection errors) come from xhsgrow.net.http. The token is never printed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from xhsgrow.errors import UsageError
+
+ENV_TOKEN = "XHSGROW_DATA_TOKEN"
+SCHEMA_VERSION = 1
+COUNT_FIELDS = (
+    "acquired",
+    "activated",
+    "invites",
+    "referred_signups",
+    "referred_by_acquired",
+    "merchants_onboarded",
+    "interactions",
+    "retained_d1",
+    "retained_d7",
+    "retained_d30",
+)
+SEGMENT_FIELDS = ("acquired", "activated", "cost", "merchants_onboarded")
+#: Fields counted by signup day (the cohort); the others by the day the events happened.
+COHORT_FIELDS = ("acquired", "activated", "referred_signups", "referred_by_acquired")
+
+
+def is_url(data: str) -> bool:
+    return data.startswith(("http://", "https://"))
+
+
+class _Bad(Exception):
+    pass
+
+
+def fetch_facts(
+    url: str,
+    campaigns: Sequence[Any],
+    as_of: dict[str, dt.date],
+    *,
+    strict: bool = False,
+    progress: Callable[[str, float], None] | None = None,
+    policy: Any = None,
+) -> tuple[dict[str, Any], Any]:
+    """Fetch the daily aggregates and turn them into facts + data quality."""
+    from xhsgrow.net.http import RetryPolicy, mask_url, request
+
+    shown = mask_url(url)
+    headers = {"Accept": "application/json"}
+    token = os.environ.get(ENV_TOKEN)
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    params = {
+        "as_of": max(as_of.values()).isoformat(),
+        "campaigns": ",".join(c.id for c in campaigns),
+    }
+    if progress:
+        progress(f"fetching {shown}", 0.0)
+    resp = request(
+        "GET", url, headers=headers, params=params, policy=policy or RetryPolicy(timeout=30.0)
+    )
+    try:
+        doc = resp.json()
+    except ValueError:
+        raise UsageError(f"--data {shown}: the answer is not JSON") from None
+    if progress:
+        progress("figures", 1.0)
+    try:
+        return _facts(doc, campaigns, as_of, strict=strict)
+    except _Bad as exc:
+        raise UsageError(f"--data {shown}: {exc}") from None
+
+
+def _need(cond: bool, where: str, what: str) -> None:
+    if not cond:
+        raise _Bad(f"{where}: {what}")
+
+
+def _count(value: Any, where: str) -> int:
+    ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    _need(ok, where, f"expected a whole number >= 0, got {value!r}")
+    return int(value)
+
+
+def _money(value: Any, where: str) -> float:
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+    _need(ok, where, f"expected a number >= 0, got {value!r}")
+    return float(value)
+
+
+def _facts(
+    doc: Any, campaigns: Sequence[Any], as_of: dict[str, dt.date], *, strict: bool
+) -> tuple[dict[str, Any], Any]:
+    from xhsgrow.tracking.facts import CampaignFacts
+    from xhsgrow.tracking.result import DataQuality
+
+    _need(isinstance(doc, dict), "document", "expected a JSON object")
+    version = doc.get("schema_version")
+    _need(
+        version == SCHEMA_VERSION,
+        "schema_version",
+        f"expected {SCHEMA_VERSION}, got {version!r}",
+    )
+    items = doc.get("campaigns")
+    _need(isinstance(items, list), "campaigns", "expected a list")
+    served: dict[str, Any] = {}
+    for i, item in enumerate(items):
+        _need(isinstance(item, dict) and isinstance(item.get("id"), str), f"campaigns[{i}]", "")
+        served[item["id"]] = (i, item)
+    facts: dict[str, Any] = {}
+    missing = [c.id for c in campaigns if c.id not in served]
+    if missing and strict:
+        raise _Bad(f"campaigns: no figures for {', '.join(missing)} (--strict)")
+    for c in campaigns:
+        f = CampaignFacts(c.id)
+        f.inviters = None
+        facts[c.id] = f
+        if c.id not in served:
+            continue
+        i, item = served[c.id]
+        _campaign(f, c, item, as_of[c.id], f"campaigns[{i}]")
+    quality = DataQuality()
+    dq = doc.get("data_quality")
+    if dq is not None:
+        _need(isinstance(dq, dict), "data_quality", "expected an object")
+        fields = (
+            "rows_read",
+            "rows_rejected",
+            "unknown_events",
+            "duplicates",
+            "outside_windows",
+            "after_as_of",
+        )
+        quality = DataQuality(**{k: _count(dq[k], f"data_quality.{k}") for k in fields if k in dq})
+        if strict and quality.rows_rejected:
+            raise _Bad(f"data_quality: {quality.rows_rejected:,} rejected rows (--strict)")
+    return facts, quality
+
+
+def _campaign(f: Any, c: Any, item: dict[str, Any], as_of: dt.date, where: str) -> None:
+    days = item.get("days", [])
+    _need(isinstance(days, list), f"{where}.days", "expected a list")
+    last = min(as_of, c.window.end)
+    retention = {n: [0, 0] for n in (1, 7, 30)}
+    for j, row in enumerate(days):
+        at = f"{where}.days[{j}]"
+        _need(isinstance(row, dict), at, "expected an object")
+        try:
+            day = dt.date.fromisoformat(str(row.get("day")))
+        except ValueError:
+            raise _Bad(f"{at}.day: expected YYYY-MM-DD, got {row.get('day')!r}") from None
+        if day > as_of:
+            continue  # nothing after the as-of day counts
+        values = {k: _count(row.get(k, 0), f"{at}.{k}") for k in COUNT_FIELDS}
+        cost = _money(row.get("cost", 0), f"{at}.cost")
+        f.cost += cost  # money spent counts up to as-of, inside the window or not
+        inside = c.window.start <= day <= last
+        if inside:
+            daily = f.daily.setdefault(day, {})
+            for k in ("acquired", "activated", "referred_signups", "invites"):
+                daily[k] = daily.get(k, 0) + values[k]
+            daily["merchants_onboarded"] = (
+                daily.get("merchants_onboarded", 0) + values["merchants_onboarded"]
+            )
+            daily["interactions"] = daily.get("interactions", 0) + values["interactions"]
+            daily["cost"] = daily.get("cost", 0) + cost
+            f.acquired += values["acquired"]
+            f.activated += values["activated"]
+            f.referred_signups += values["referred_signups"]
+            f.referred_by_acquired += values["referred_by_acquired"]
+            f.invites += values["invites"]
+            f.merchants_onboarded += values["merchants_onboarded"]
+            f.interactions += values["interactions"]
+            for n, acc in retention.items():
+                if (as_of - day).days >= n:
+                    acc[0] += values["acquired"]
+                    acc[1] += values[f"retained_d{n}"]
+    f.retention = {n: (old, kept) for n, (old, kept) in retention.items()}
+    if "inviters" in item:
+        f.inviters = _count(item["inviters"], f"{where}.inviters")
+    segments = item.get("segments", [])
+    _need(isinstance(segments, list), f"{where}.segments", "expected a list")
+    for j, seg in enumerate(segments):
+        at = f"{where}.segments[{j}]"
+        _need(isinstance(seg, dict), at, "expected an object")
+        dim, value = seg.get("dimension"), seg.get("value")
+        _need(dim in ("region", "channel", "age_band"), f"{at}.dimension", f"got {dim!r}")
+        _need(isinstance(value, str) and bool(value), f"{at}.value", "expected a string")
+        figures = {
+            k: (_money if k == "cost" else _count)(seg.get(k, 0), f"{at}.{k}")
+            for k in SEGMENT_FIELDS
+        }
+        f.segments[(str(dim), str(value))] = figures

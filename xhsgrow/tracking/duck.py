@@ -1,0 +1,363 @@
+"""Facts for every tracked campaign from raw events, with DuckDB (the SQL is in sql.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from xhsgrow.errors import UsageError
+from xhsgrow.tracking import sql
+from xhsgrow.tracking.facts import RETENTION_DAYS, CampaignFacts
+from xhsgrow.tracking.result import (
+    DataQuality,
+    FraudFlag,
+    GalaView,
+    PhaseStats,
+    Referrer,
+    RejectedRow,
+    RoundStats,
+)
+
+#: A referrer is flagged for inactive referees when at least this many of its referees were
+#: rewarded (a day or more before as-of) and none of them was active after the reward.
+INACTIVE_MIN_REFEREES = 3
+#: A red-envelope round's window: from this many minutes before its broadcast time to this
+#: many minutes after its end (at + duration).
+ROUND_GRACE_MINUTES = 5
+TOP_REFERRERS = 10
+
+Progress = Callable[[str, float], None]
+
+
+def end_of_day_utc(day: dt.date, tz: str) -> dt.datetime:
+    """The instant the day after ``day`` starts in ``tz``, in UTC."""
+    nxt = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=ZoneInfo(tz))
+    return nxt.astimezone(dt.UTC)
+
+
+def local_to_utc(moment: dt.datetime, tz: str) -> dt.datetime:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(tz))
+    return moment.astimezone(dt.UTC)
+
+
+def _micros(moment: dt.datetime) -> int:
+    """Microseconds since 1970 UTC: the engine's integer time."""
+    return round(moment.timestamp() * 1_000_000)
+
+
+def compute(
+    source: Any,
+    campaigns: Sequence[Any],
+    as_of: dict[str, dt.date],
+    *,
+    strict: bool = False,
+    progress: Progress | None = None,
+) -> tuple[dict[str, CampaignFacts], DataQuality]:
+    """Run the aggregation over ``source.con``'s ``ev`` view; return facts and data quality."""
+    import duckdb
+
+    con = source.con
+    tick = progress or (lambda _label, _share: None)
+    ids = tuple(c.id for c in campaigns)
+    tz_of = {c.id: c.window.timezone for c in campaigns}
+    timezones = tuple(sorted(set(tz_of.values())))
+    cutoff = max(end_of_day_utc(as_of[c.id], c.window.timezone) for c in campaigns)
+    plan = sql.Plan(
+        campaigns=ids,
+        tz_of=tz_of,
+        timezones=timezones,
+        cutoff=_micros(cutoff),
+        window_of={c.id: (c.window.start.isoformat(), c.window.end.isoformat()) for c in campaigns},
+    )
+    _camp_table(con, campaigns, as_of, timezones)
+    steps: list[tuple[str, str]] = [
+        ("checking rows", "quality"),
+        ("first signups", sql.first_signups(plan)),
+        ("acquired users", sql.acquired()),
+        ("activity", sql.activity(plan)),
+        ("retention", sql.acquired_users(plan, RETENTION_DAYS)),
+        ("invites, rewards, interactions", sql.counted(plan)),
+        ("duplicates", "dups"),
+    ]
+    counts: dict[str, int] = {}
+    other_dups = 0
+    try:
+        for i, (label, statement) in enumerate(steps):
+            tick(label, i / len(steps))
+            if statement == "quality":
+                row = con.execute(sql.quality(plan)).fetchone()
+                names = (
+                    "rows_read",
+                    "rejected",
+                    "unknown_events",
+                    "after_as_of",
+                    "other_campaigns",
+                    "outside_windows",
+                )
+                counts = {k: int(v or 0) for k, v in zip(names, row, strict=True)}
+            elif statement == "dups":
+                other_dups = int(con.execute(sql.other_duplicates(plan)).fetchone()[0] or 0)
+            else:
+                con.execute(statement)
+        tick("figures", 1.0)
+    except duckdb.Error as exc:
+        raise UsageError(
+            f"--data {source.shown}: query failed: {str(exc).strip().splitlines()[0][:300]}"
+        ) from None
+
+    rejected = counts["rejected"] + source.structural_reject_count
+    samples: tuple[RejectedRow, ...] = ()
+    if rejected:
+        samples = tuple(
+            RejectedRow(line, file, why) for file, line, why in source.rejected_samples()
+        )
+        if strict:
+            first = samples[0] if samples else None
+            where = f"{first.file}:{first.line}: {first.reason}" if first else ""
+            raise UsageError(
+                f"--strict: {rejected:,} malformed row(s) in {source.shown}; first: {where}",
+                hint="fix or drop those rows, or run without --strict to count and skip them",
+            )
+    dups = other_dups + int(con.execute(sql.COUNTED_DUPLICATES).fetchone()[0] or 0)
+    quality = DataQuality(
+        rows_read=counts["rows_read"] + source.structural_reject_count,
+        rows_rejected=rejected,
+        rejected_samples=samples,
+        unknown_events=counts["unknown_events"],
+        duplicates=dups,
+        outside_windows=counts["outside_windows"],
+        after_as_of=counts["after_as_of"],
+        other_campaigns=counts["other_campaigns"],
+        rejected_by_reason=_reasons(con) if counts["rejected"] else {},
+    )
+    if source.structural_reject_count:
+        reasons = dict(quality.rejected_by_reason)
+        reasons["structure"] = source.structural_reject_count
+        quality = _replace(quality, rejected_by_reason=reasons)
+    facts = _facts(con, campaigns)
+    return facts, quality
+
+
+def _replace(q: DataQuality, **changes: Any) -> DataQuality:
+    from dataclasses import replace
+
+    return replace(q, **changes)
+
+
+def _reasons(con: Any) -> dict[str, int]:
+    return {str(r): int(n) for r, n in con.execute(sql.reasons()).fetchall()}
+
+
+def _camp_table(
+    con: Any, campaigns: Sequence[Any], as_of: dict[str, dt.date], timezones: tuple[str, ...]
+) -> None:
+    con.execute(f"CREATE OR REPLACE TEMP TABLE camp ({sql.CAMP_COLUMNS})")
+    rows = []
+    for c in campaigns:
+        fr = c.referral.fraud if c.kind == "referral" else None
+        a = as_of[c.id]
+        rows.append(
+            (
+                c.id,
+                c.kind,
+                c.window.timezone,
+                timezones.index(c.window.timezone),
+                c.window.start,
+                c.window.end,
+                a,
+                min(a, c.window.end),
+                c.window.activation_days,
+                sql.fixed_offset_us(c.window.timezone),
+                fr.max_referees_per_device if fr else 1_000_000_000,
+                fr.max_referees_per_ip_cluster if fr else 1_000_000_000,
+                fr.ip_cluster_prefix if fr else 24,
+                fr.burst_max_referees if fr else 1_000_000_000,
+                fr.burst_window_minutes if fr else 60,
+            )
+        )
+    con.executemany(f"INSERT INTO camp VALUES ({', '.join('?' * 15)})", rows)
+
+
+def _facts(con: Any, campaigns: Sequence[Any]) -> dict[str, CampaignFacts]:
+    facts = {c.id: CampaignFacts(c.id) for c in campaigns}
+    by_id = {c.id: c for c in campaigns}
+
+    def day_row(cid: str, day: dt.date) -> dict[str, float]:
+        return facts[cid].daily.setdefault(day, {})
+
+    for cid, day, acquired, activated, referred in con.execute(sql.DAILY_SIGNUPS).fetchall():
+        row = day_row(cid, day)
+        row["acquired"] = int(acquired)
+        row["activated"] = int(activated or 0)
+        row["referred_signups"] = int(referred or 0)
+        f = facts[cid]
+        f.acquired += int(acquired)
+        f.activated += int(activated or 0)
+        f.referred_signups += int(referred or 0)
+
+    names = [f"e{n}" for n in RETENTION_DAYS]
+    for cid, *vals in con.execute(sql.retention(RETENTION_DAYS)).fetchall():
+        for i, n in enumerate(RETENTION_DAYS):
+            facts[cid].retention[n] = (int(vals[2 * i] or 0), int(vals[2 * i + 1] or 0))
+    del names
+
+    for cid, k in con.execute(sql.REFERRED_BY_ACQUIRED).fetchall():
+        facts[cid].referred_by_acquired = int(k)
+
+    field_of = {"invite": "invites", "reward": "cost", "interaction": "interactions"}
+    for cid, day, event, n, amount in con.execute(sql.DAILY_COUNTED).fetchall():
+        f = facts[cid]
+        c = by_id[cid]
+        value: float = float(amount or 0) if event == "reward" else int(n)
+        if event == "reward":
+            f.cost += value
+        elif event == "invite":
+            f.invites += int(value)
+        else:
+            f.interactions += int(value)
+        if c.window.start <= day <= c.window.end:
+            row = day_row(cid, day)
+            row[field_of[event]] = row.get(field_of[event], 0) + value
+
+    for cid, k in con.execute(sql.INVITERS).fetchall():
+        facts[cid].inviters = int(k)
+
+    from xhsgrow.specs.divisions import covers
+
+    for cid, day, region, merchants in con.execute(sql.MERCHANTS).fetchall():
+        f = facts[cid]
+        c = by_id[cid]
+        counted = True
+        if c.kind == "partnership":
+            counted = region is not None and any(
+                covers(area, str(region)) for area in c.partnership.partner.divisions
+            )
+        key = ("region", str(region)) if region is not None else None
+        if key:
+            seg = f.segments.setdefault(key, {})
+            seg["merchants_onboarded"] = seg.get("merchants_onboarded", 0) + int(merchants)
+        if counted:
+            f.merchants_onboarded += int(merchants)
+            row = day_row(cid, day)
+            row["merchants_onboarded"] = row.get("merchants_onboarded", 0) + int(merchants)
+
+    for cid, dim, value, acquired, activated in con.execute(sql.SEGMENTS_ACQUIRED).fetchall():
+        seg = facts[cid].segments.setdefault((str(dim), str(value)), {})
+        seg["acquired"] = int(acquired)
+        seg["activated"] = int(activated or 0)
+    for cid, dim, value, amount in con.execute(sql.SEGMENTS_COST).fetchall():
+        seg = facts[cid].segments.setdefault((str(dim), str(value)), {})
+        seg["cost"] = float(amount or 0)
+
+    con.execute(sql.REWARDS_BY_USER)
+    referral_ids = [c.id for c in campaigns if c.kind == "referral"]
+    if referral_ids:
+        _referral(con, campaigns, facts)
+    gala = [c for c in campaigns if c.kind == "gala"]
+    if gala:
+        _gala(con, gala, facts)
+    return facts
+
+
+def _referral(con: Any, campaigns: Sequence[Any], facts: dict[str, CampaignFacts]) -> None:
+    tops: dict[str, list[Referrer]] = {}
+    for cid, ref, referred, activated, rewards in con.execute(
+        sql.TOP_REFERRERS.format(limit=TOP_REFERRERS)
+    ).fetchall():
+        tops.setdefault(cid, []).append(
+            Referrer(str(ref), int(referred), int(activated or 0), float(rewards or 0))
+        )
+    minutes = [c.referral.fraud.burst_window_minutes for c in campaigns if c.kind == "referral"]
+    flags: dict[str, list[FraudFlag]] = {}
+    rows = con.execute(sql.fraud(minutes or [60], INACTIVE_MIN_REFEREES)).fetchall()
+    names = ("device_shared", "ip_cluster", "burst", "inactive_referees")
+    for cid, ref, referees, *marks, money in rows:
+        reasons = tuple(n for n, m in zip(names, marks, strict=True) if m)
+        flags.setdefault(cid, []).append(
+            FraudFlag(str(ref), reasons, int(referees), round(float(money or 0), 2))
+        )
+    for c in campaigns:
+        if c.kind == "referral":
+            facts[c.id].top_referrers = tuple(tops.get(c.id, []))
+            facts[c.id].fraud_flags = tuple(flags.get(c.id, []))
+
+
+def _gala(con: Any, campaigns: Sequence[Any], facts: dict[str, CampaignFacts]) -> None:
+    con.execute(sql.GALA_PERIODS_TABLE)
+    for statement in sql.GALA_PERIOD_UNITS_TABLES:
+        con.execute(statement)
+    rows, days, minutes = [], [], []
+    for c in campaigns:
+        tz = c.window.timezone
+        for i, ph in enumerate(c.gala.phases):
+            rows.append((c.id, "phase", i, ph.start, ph.end, None, None))
+            if ph.name == "gala_night":
+                rows.append((c.id, "night", i, ph.start, ph.end, None, None))
+            for k in range((ph.end - ph.start).days + 1):
+                days.append((c.id, i, ph.start + dt.timedelta(days=k)))
+        for i, rd in enumerate(c.gala.rounds):
+            t0 = local_to_utc(rd.at, tz) - dt.timedelta(minutes=ROUND_GRACE_MINUTES)
+            t1 = local_to_utc(rd.at, tz) + dt.timedelta(
+                minutes=rd.duration_minutes + ROUND_GRACE_MINUTES
+            )
+            rows.append((c.id, "round", i, None, None, _micros(t0), _micros(t1)))
+            # every whole minute that starts inside [t0, t1)
+            first = -(-_micros(t0) // sql.MICROS_PER_MINUTE)
+            minutes += [
+                (c.id, i, m) for m in range(first, -(-_micros(t1) // sql.MICROS_PER_MINUTE))
+            ]
+    con.executemany("INSERT INTO periods VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    if days:
+        con.executemany("INSERT INTO pday VALUES (?, ?, ?)", days)
+    if minutes:
+        con.executemany("INSERT INTO pmin VALUES (?, ?, ?)", minutes)
+    stats: dict[tuple[str, str, int], list[int]] = {}
+    for kind, cid, idx, inter, parts in con.execute(sql.GALA_PERIODS).fetchall():
+        stats[(kind, cid, idx)] = [int(inter), int(parts), 0]
+    for kind, cid, idx, new in con.execute(sql.GALA_NEW_USERS).fetchall():
+        stats.setdefault((kind, cid, idx), [0, 0, 0])[2] = int(new)
+    peaks = {
+        cid: (minute, int(n), int(users))
+        for cid, minute, n, users in con.execute(
+            sql.gala_minutes([c.id for c in campaigns])
+        ).fetchall()
+    }
+    curves: dict[str, list[tuple[int, float | None]]] = {}
+    for cid, *vals in con.execute(sql.gala_retention(RETENTION_DAYS)).fetchall():
+        curve = []
+        for i, n in enumerate(RETENTION_DAYS):
+            old, kept = int(vals[2 * i] or 0), int(vals[2 * i + 1] or 0)
+            curve.append((n, kept / old if old else None))
+        curves[cid] = curve
+    for c in campaigns:
+        tz = ZoneInfo(c.window.timezone)
+        phases = tuple(
+            PhaseStats(
+                ph.name,
+                ph.start,
+                ph.end,
+                *stats.get(("phase", c.id, i), [0, 0, 0]),
+                expected_share=ph.share,
+            )
+            for i, ph in enumerate(c.gala.phases)
+        )
+        rounds = tuple(
+            RoundStats(rd.name, rd.at, *stats.get(("round", c.id, i), [0, 0, 0]))
+            for i, rd in enumerate(c.gala.rounds)
+        )
+        peak = peaks.get(c.id)
+        peak_at = None
+        if peak:
+            utc = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=int(peak[0]))
+            peak_at = utc.astimezone(tz).replace(tzinfo=None)
+        facts[c.id].peak_minute_users = peak[2] if peak else None
+        facts[c.id].gala = GalaView(
+            phases=phases,
+            rounds=rounds,
+            peak_minute=peak_at,
+            peak_minute_interactions=peak[1] if peak else 0,
+            retention_curve=tuple(curves.get(c.id, [(n, None) for n in RETENTION_DAYS])),
+        )
