@@ -35,7 +35,7 @@ def _referral(cid: str, today: dt.date) -> dict[str, Any]:
         "tags": ["referral", "new-users"],
         "notes": "Double-sided bonus; the referee must activate within 7 days to qualify.",
         "window": {"start": start, "end": end, "timezone": "Asia/Shanghai", "activation_days": 7},
-        "budget": {"amount": 3_000_000, "currency": "CNY"},
+        "budget": {"amount": 6_000_000, "currency": "CNY"},
         "targets": {
             "acquired": 200_000,
             "activated": 120_000,
@@ -71,7 +71,7 @@ def _referral(cid: str, today: dt.date) -> dict[str, Any]:
                 "per_referrer_daily_amount": 200.0,
                 "per_referrer": 50,
                 "per_referrer_amount": 1_000.0,
-                "pool": 2_500_000.0,
+                "pool": 4_500_000.0,
             },
             "eligibility": {"new_device_only": True, "regions": [], "channels": []},
             "fraud": {
@@ -80,6 +80,16 @@ def _referral(cid: str, today: dt.date) -> dict[str, Any]:
                 "ip_cluster_prefix": 24,
                 "burst_max_referees": 10,
                 "burst_window_minutes": 60,
+            },
+            # What `xhsgrow plan` models: enough seeds and sharing to reach the target within
+            # the pool (4.5M at ¥20 a pair pays 225,000 pairs).
+            "assumptions": {
+                "seed_inviters": 450_000,
+                "invites_per_user": 5.0,
+                "invite_conversion": 0.08,
+                "cycle_days": 3,
+                "decay": 0.05,
+                "eligible_share": 0.8,
             },
         },
     }
@@ -199,7 +209,7 @@ def _gala(cid: str, today: dt.date) -> dict[str, Any]:
         "pacing": {"curve": "phases"},
         "gala": {
             "year": year,
-            "capacity_rps": 2_000_000,
+            "capacity_rps": 5_000_000,  # 20% headroom over the 4M rps peak `plan` expects
             "phases": [
                 {
                     "name": "warm_up",
@@ -234,5 +244,6 @@ def _gala(cid: str, today: dt.date) -> dict[str, Any]:
                 }
                 for i in range(4)
             ],
+            "assumptions": {"peak_to_mean": 3.0, "retention_decay": 0.2, "retention_floor": 0.08},
         },
     }
