@@ -383,3 +383,16 @@ def test_property_values_and_comments_kept_and_idempotent(generated: tuple[str, 
     for comment in inserted:
         assert out.count(comment) == text.count(comment) == 1
     assert format_text(out) == out
+
+
+def test_a_broken_file_does_not_stop_the_others(invoke, workspace: Path) -> None:  # type: ignore[no-untyped-def]
+    bad = workspace / "campaigns" / "a-bad.toml"
+    bad.write_text('id = "a-bad"\nname = \n', "utf-8")
+    messy = workspace / "campaigns" / "welcome.toml"
+    messy.write_text(MESSY, "utf-8")
+    result = invoke("fmt")
+    assert result.exit_code == 1
+    assert "campaigns/a-bad.toml:2:8: TOML syntax error" in result.stderr
+    assert "reformatted campaigns/welcome.toml" in result.stdout
+    assert "1 not formatted" in result.stderr
+    assert invoke("fmt", "--check", "campaigns/welcome.toml").exit_code == 0

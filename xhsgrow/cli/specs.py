@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from xhsgrow.cli.console import in_github_actions, plain
-from xhsgrow.errors import EXIT_FAILED, UsageError
+from xhsgrow.errors import EXIT_FAILED, SpecError, UsageError
 
 
 class KindArg(StrEnum):
@@ -177,24 +177,33 @@ def fmt(
         xhsgrow fmt --check campaigns/
     """
     from xhsgrow.specs.fmt import format_file
-    from xhsgrow.specs.store import expand_paths
+    from xhsgrow.specs.store import display_path, expand_paths
 
     files = expand_paths(_spec_paths(ctx, paths))
     changed: list[Path] = []
+    broken = 0
     for path in files:
-        if format_file(path, write=not check):
-            changed.append(path)
-    if check:
-        for path in changed:
-            plain(f"would reformat {path}")
-        if changed:
-            plain(f"{len(changed)} file(s) would be reformatted; run `xhsgrow fmt`", stderr=True)
-            raise typer.Exit(EXIT_FAILED)
-        plain(f"{len(files)} file(s) already formatted", stderr=True)
-    else:
-        for path in changed:
-            plain(f"reformatted {path}")
-        plain(f"{len(changed)} reformatted, {len(files) - len(changed)} unchanged", stderr=True)
+        try:
+            if format_file(path, write=not check):
+                changed.append(path)
+        except SpecError as exc:  # a file that does not parse: say where, format the others
+            broken += 1
+            for problem in exc.problems:
+                plain(str(problem), stderr=True)
+    verb = "would reformat" if check else "reformatted"
+    for path in changed:
+        plain(f"{verb} {display_path(path)}")
+    unchanged = len(files) - len(changed) - broken
+    summary = f"{len(changed)} {verb}, {unchanged} unchanged"
+    if check and not changed and not broken:
+        summary = f"{len(files)} file(s) already formatted"
+    if broken:
+        summary += f", {broken} not formatted (syntax errors)"
+    plain(summary, stderr=True)
+    if broken or (check and changed):
+        if check and changed:
+            plain("run `xhsgrow fmt` to reformat", stderr=True)
+        raise typer.Exit(EXIT_FAILED)
 
 
 def list_(

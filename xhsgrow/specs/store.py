@@ -186,7 +186,7 @@ def expand_paths(paths: list[Path]) -> list[Path]:
     return files
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
     """The path as the user named it, relative to the current folder when inside it.
 
     Not resolved: a symlinked spec is reported under its own name, not its target's."""
@@ -213,7 +213,7 @@ def validate_paths(paths: list[Path]) -> ValidationReport:
     report = ValidationReport()
     seen: dict[str, str] = {}
     for path in expand_paths(paths):
-        shown = _display(path)
+        shown = display_path(path)
         campaign, problems = check_file(path, display=shown)
         if campaign is not None:
             if campaign.id in seen and seen[campaign.id] != shown:
