@@ -352,3 +352,19 @@ def test_scaffolds_validate_whatever_the_date(kind: str, tmp_path: Path) -> None
         campaign, problems = check_file(path)
         assert problems == [], (today, [str(p) for p in problems])
         assert campaign.window.start > today
+
+
+def test_error_positions_are_never_turned_into_emoji(invoke, workspace: Path) -> None:  # type: ignore[no-untyped-def]
+    # rich renders ":100:" as an emoji unless told not to; a message naming line 100+ must not
+    assert invoke("new", "referral", "long").exit_code == 0
+    path = workspace / "campaigns" / "long.toml"
+    text = path.read_text("utf-8")
+    filler = "".join(f"# filler {i}\n" for i in range(100))
+    text = filler + text.replace("amount = 6_000_000", 'amount = "lots"')
+    path.write_text(text, "utf-8")
+    line = text.splitlines().index('amount = "lots"') + 1
+    assert line >= 100
+    result = invoke("show", "long")
+    assert result.exit_code == 1
+    assert f"campaigns/long.toml:{line}:1: budget.amount:" in result.stderr
+    assert "\U0001f4af" not in result.stderr

@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "show": "specs",
     "schema": "specs",
     "demo-data": "demo",
+    "demo-workspace": "demo",
     "track": "track",
     "report": "report",
     "notify": "report",

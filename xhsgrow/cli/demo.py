@@ -170,6 +170,54 @@ def _progress(events: int, quiet: bool) -> tuple[Any, Any]:
     return update, bar.stop
 
 
+def demo_workspace(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Argument(help="New folder for the demo workspace.")],
+    ids: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="[ID]...", help="Campaigns to include (default: all)."),
+    ] = None,
+    events: Annotated[
+        int, typer.Option("--events", "-n", help="Number of event rows to generate.")
+    ] = 2_000_000,
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same workspace.")] = 2025,
+    as_of: Annotated[
+        str, typer.Option("--as-of", help="Generate events up to this day (YYYY-MM-DD).")
+    ] = "2027-02-12",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Build a self-contained demo workspace: demo events and the campaigns scaled to them.
+
+    A few million demo events can hold only a small share of the users real campaigns aim
+    for, so the campaigns are copied with their user targets, budgets and pools scaled by
+    the same share; tracking against the copies stays exact and the statuses mean something.
+    The folder gets campaigns/, events.parquet and an xhsgrow.toml pointing at the events.
+
+    Example:
+
+        xhsgrow demo-workspace demo/ --events 2000000 && xhsgrow -w demo/ track --as-of 2027-02-12
+    """
+    from xhsgrow.cli.app import workspace_from
+    from xhsgrow.data.demo_workspace import write_demo_workspace
+    from xhsgrow.specs import load_campaigns
+
+    day = _parse_day(as_of)
+    ws = workspace_from(ctx)
+    campaigns = load_campaigns(ws, ids or None)
+    progress, stop = _progress(events, quiet)
+    try:
+        demo = write_demo_workspace(
+            ws, campaigns, out, events=events, seed=seed, as_of=day, progress=progress
+        )
+    finally:
+        stop()
+    plain(f"wrote {demo.rows:,} events to {_shown(demo.events)}")
+    for cid, scale in sorted(demo.scales.items()):
+        plain(f"  {cid}: targets scaled to {min(scale, 1.0):.2%}")
+    plain(f"\nNext: xhsgrow -w {out} track --as-of {day}")
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
     app.command("demo-data")(demo_data)
+    app.command("demo-workspace")(demo_workspace)

@@ -1,0 +1,153 @@
+"""A self-contained demo workspace: demo events plus the campaigns scaled to match them.
+
+The bundled campaigns aim at millions of users; a demo of a few million events can only
+hold a small share of them, and tracked against the real targets every campaign would read
+"off track". The demo workspace therefore carries copies of the specs whose user-proportional
+figures (user targets, budgets, pools, prize pools, expected participation, capacity) are
+multiplied by the share of users the generator could afford for that campaign. Tracking stays
+exact; only the specs are scaled, and each copy says so in its notes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from xhsgrow.errors import SpecError, UsageError
+
+#: Target metrics that grow with the number of users (rates and ceilings do not; merchants are
+#: generated at full size, so merchant targets stay as written).
+_USER_TARGETS = ("acquired", "activated", "budget_spend", "peak_concurrent_users")
+_USER_SEGMENT_METRICS = ("acquired", "activated", "cost")
+
+
+@dataclass(frozen=True)
+class DemoWorkspace:
+    root: Path
+    events: Path
+    rows: int
+    scales: dict[str, float]
+    as_of: dt.date
+
+
+def _scale_int(value: int, scale: float) -> int:
+    return max(1, round(value * scale))
+
+
+def _scale_num(value: float | int, scale: float) -> float | int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _scale_int(value, scale)
+    return round(float(value) * scale, 2)
+
+
+def scale_spec(data: dict[str, Any], scale: float) -> dict[str, Any]:
+    """A copy of a parsed spec with its user-proportional figures multiplied by ``scale``."""
+    out = dict(data)  # nested tables are copied below where they change
+    targets = dict(out.get("targets", {}))
+    for key in _USER_TARGETS:
+        if key in targets:
+            targets[key] = _scale_num(targets[key], scale)
+    targets["segments"] = [
+        {**seg, "target": _scale_num(seg["target"], scale)}
+        if seg.get("metric", "acquired") in _USER_SEGMENT_METRICS
+        else dict(seg)
+        for seg in targets.get("segments", [])
+    ]
+    if not targets["segments"]:
+        del targets["segments"]
+    out["targets"] = targets
+    out["budget"] = {**out["budget"], "amount": _scale_num(out["budget"]["amount"], scale)}
+    if "referral" in out:
+        ref = dict(out["referral"])
+        ref["caps"] = {**ref["caps"], "pool": _scale_num(ref["caps"]["pool"], scale)}
+        if "assumptions" in ref and "seed_inviters" in ref["assumptions"]:
+            a = ref["assumptions"]
+            ref["assumptions"] = {**a, "seed_inviters": _scale_int(a["seed_inviters"], scale)}
+        out["referral"] = ref
+    if "gala" in out:
+        gala = dict(out["gala"])
+        gala["capacity_rps"] = _scale_int(gala["capacity_rps"], scale)
+        rounds = []
+        for rd in gala.get("rounds", []):
+            copy = {
+                **rd,
+                "prize_pool": _scale_num(rd["prize_pool"], scale),
+                "expected_participants": _scale_int(rd["expected_participants"], scale),
+            }
+            if "top_prize" in rd:  # a single prize is not scaled, but must fit the pool
+                copy["top_prize"] = min(rd["top_prize"], copy["prize_pool"])
+            rounds.append(copy)
+        gala["rounds"] = rounds
+        gala["phases"] = [
+            {**ph, "expected_new_users": _scale_int(ph["expected_new_users"], scale)}
+            if "expected_new_users" in ph
+            else dict(ph)
+            for ph in gala.get("phases", [])
+        ]
+        out["gala"] = gala
+    note = (
+        f"DEMO COPY: user targets, budget and pools scaled to {scale:.2%} of the real spec "
+        "to match the demo events."
+    )
+    out["notes"] = f"{note}\n{out['notes']}" if out.get("notes") else note
+    return out
+
+
+def write_demo_workspace(
+    source: Any,
+    campaigns: list[Any],
+    out: Path,
+    *,
+    events: int,
+    seed: int,
+    as_of: dt.date,
+    progress: Any = None,
+) -> DemoWorkspace:
+    """Write ``out``/campaigns (scaled copies), ``out``/events.parquet and ``out``/xhsgrow.toml.
+
+    ``source`` is the workspace the campaigns come from. Refuses a non-empty ``out``.
+    """
+    import tomli_w
+
+    from xhsgrow.data.demo import generate_demo_events
+    from xhsgrow.specs.fmt import format_text
+    from xhsgrow.specs.loader import check_file
+    from xhsgrow.specs.scaffold import schema_comment
+    from xhsgrow.specs.store import write_schemas
+
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise UsageError(f"{out} exists and is not an empty folder", hint="pick a new folder")
+    if not campaigns:
+        raise UsageError(f"no campaigns in {source.campaigns_dir}")
+    (out / "campaigns").mkdir(parents=True, exist_ok=True)
+    events_path = out / "events.parquet"
+    summary = generate_demo_events(
+        campaigns,
+        events_path,
+        events=events,
+        seed=seed,
+        fmt="parquet",
+        as_of=as_of,
+        timezone=source.settings.timezone,
+        progress=progress,
+    )
+    for campaign in campaigns:
+        raw = tomllib.loads(source.spec_path(campaign.id).read_text("utf-8"))
+        scaled = scale_spec(raw, min(1.0, summary.scales.get(campaign.id, 1.0)))
+        text = format_text(schema_comment(campaign.kind) + tomli_w.dumps(scaled))
+        path = out / "campaigns" / f"{campaign.id}.toml"
+        path.write_text(text, "utf-8")
+        _, problems = check_file(path)
+        if problems:  # a scaling rule broke a spec rule: a bug here, never the user's
+            raise SpecError(problems)
+    write_schemas(out)
+    (out / "xhsgrow.toml").write_text(
+        "# A demo workspace written by `xhsgrow demo-workspace`: scaled copies of the\n"
+        "# campaigns and the demo events they are tracked against.\n"
+        f'timezone = "{source.settings.timezone}"\n\n[data]\nsource = "events.parquet"\n',
+        "utf-8",
+    )
+    return DemoWorkspace(out, events_path, summary.rows, dict(summary.scales), as_of)
