@@ -17,14 +17,24 @@ if TYPE_CHECKING:
 def out() -> Console:
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=True, emoji=False)
+    return Console(highlight=False, soft_wrap=True, emoji=False, width=_width(sys.stdout))
 
 
 @cache
 def err() -> Console:
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+    return Console(
+        stderr=True, highlight=False, soft_wrap=True, emoji=False, width=_width(sys.stderr)
+    )
+
+
+def _width(stream: object) -> int | None:
+    """Tables in CI logs and pipes get 120 columns (rich would assume 80 and cut numbers);
+    a terminal keeps its own width, and $COLUMNS always wins."""
+    if os.environ.get("COLUMNS") or getattr(stream, "isatty", lambda: False)():
+        return None
+    return 120
 
 
 def report_error(exc: XhsgrowError) -> None:

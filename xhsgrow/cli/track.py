@@ -214,7 +214,8 @@ def _table(result: Any, by: str | None) -> None:
                 _fmt(t.target, kind),
                 _fmt(t.actual, kind),
                 _fmt(t.expected_to_date, kind) if t.kind == "cumulative" else "",
-                _fmt(t.pace, "pace"),
+                # a ceiling's "pace" (how far under it we are) reads as nonsense: 2530%
+                _fmt(t.pace, "pace") if t.kind != "ceiling" else "",
                 _fmt(t.forecast, kind),
                 _status(t.status),
             )
