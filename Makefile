@@ -18,9 +18,16 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $@ $(VENV)/.installed
 
+# The main job on the bundled examples: check the specs, build a demo workspace (2M seeded
+# events + the campaigns scaled to them), track it, and render the HTML report.
 demo: $(VENV)/.installed
 	$(BIN)/xhsgrow validate campaigns/
 	$(BIN)/xhsgrow list
+	rm -rf demo
+	$(BIN)/xhsgrow demo-workspace demo --events 2000000 --seed 2025 --as-of 2027-02-12
+	$(BIN)/xhsgrow -w demo track --as-of 2027-02-12
+	$(BIN)/xhsgrow -w demo report --as-of 2027-02-12 --format html --out demo/report.html
+	@echo "Open demo/report.html in a browser for the charts."
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q

@@ -266,11 +266,16 @@ def list_(
             c.id,
             c.kind,
             _status_markup(c.status),
-            f"{c.window.start} → {c.window.end}",
+            _window(c.window.start, c.window.end),
             f"{target['value']:,} {target['metric']}" if target else "—",
             _money(c.budget.amount, c.budget.currency),
         )
     out().print(table)
+
+
+def _window(start: Any, end: Any) -> str:
+    """2025-01-13 → 02-28 within a year; both dates in full across years."""
+    return f"{start} → {end:%m-%d}" if start.year == end.year else f"{start} → {end}"
 
 
 def _main_target(c: Any) -> dict[str, Any] | None:
