@@ -82,7 +82,7 @@ def test_strict_exits_2_naming_the_row(invoke, events: Path) -> None:  # type: i
 @pytest.mark.parametrize(
     "args,message",
     [
-        (["--as-of", "16/01/2025"], "expected a date as YYYY-MM-DD"),
+        (["--as-of", "16/01/2025"], "is not a date (YYYY-MM-DD)"),
         (["--data", "nowhere.csv"], "no such file or folder"),
         (["nope"], "no campaign 'nope'"),
         (["--fail-on", "sometimes"], "Invalid value"),

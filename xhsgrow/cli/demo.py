@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from enum import StrEnum
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from xhsgrow.cli.console import plain
+from xhsgrow.cli.options import parse_as_of
 from xhsgrow.errors import UsageError
 
 
@@ -79,7 +79,7 @@ def demo_data(
     from xhsgrow.specs import load_campaigns
 
     ws = workspace_from(ctx)
-    day = _parse_day(as_of) if as_of else None
+    day = parse_as_of(as_of)
     if out is None:
         fmt = format.value if format else "parquet"
         out = ws.root / "demo-data" / f"events.{_EXT[fmt]}"
@@ -129,13 +129,6 @@ def _round_up(n: int) -> int:
     """``n`` rounded up to two significant digits (a hint, not a promise)."""
     step = 10 ** max(len(str(n)) - 2, 0)
     return -(-n // step) * step
-
-
-def _parse_day(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"--as-of: '{value}' is not a date (YYYY-MM-DD)") from None
 
 
 def _shown(path: Path) -> str:
@@ -201,7 +194,7 @@ def demo_workspace(
     from xhsgrow.data.demo_workspace import write_demo_workspace
     from xhsgrow.specs import load_campaigns
 
-    day = _parse_day(as_of)
+    day = parse_as_of(as_of)
     ws = workspace_from(ctx)
     campaigns = load_campaigns(ws, ids or None)
     progress, stop = _progress(events, quiet)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import shlex
 from enum import StrEnum
@@ -12,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from xhsgrow.cli.console import plain
+from xhsgrow.cli.options import parse_as_of
 from xhsgrow.errors import UsageError
 
 
@@ -52,15 +52,6 @@ DataOpt = Annotated[
 AsOfOpt = Annotated[
     str | None, typer.Option("--as-of", metavar="DATE", help="Track as of this day (YYYY-MM-DD).")
 ]
-
-
-def _as_of(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"--as-of '{value}': expected a date like 2027-02-05") from None
 
 
 def _show(message: Any) -> None:
@@ -120,7 +111,7 @@ def render(
         "template": template,
         "channel": via.value,
         "data": data,
-        "as_of": _as_of(as_of),
+        "as_of": parse_as_of(as_of),
     }
     try:
         if out is not None:
@@ -256,7 +247,7 @@ def send(
             options=options,
             extra_opt_outs=opt_out,
             data=data,
-            as_of=_as_of(as_of),
+            as_of=parse_as_of(as_of),
             progress=progress,
             should_stop=lambda: bool(stop),
         )

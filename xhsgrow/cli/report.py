@@ -99,6 +99,7 @@ def report(
         xhsgrow report --data events/ --format html --out report.html --fail-on off-track
     """
     from xhsgrow.cli.app import workspace_from
+    from xhsgrow.cli.options import parse_as_of
     from xhsgrow.report import (
         ReportMeta,
         append_step_summary,
@@ -107,7 +108,7 @@ def report(
         render,
         write_atomic,
     )
-    from xhsgrow.report.run import parse_as_of, track_campaigns
+    from xhsgrow.report.run import track_campaigns
 
     ws = workspace_from(ctx)
     day = parse_as_of(as_of)
@@ -164,9 +165,10 @@ def notify(
         XHSGROW_WEBHOOK_GROWTH_KIND=feishu xhsgrow notify growth --data events/ --dry-run
     """
     from xhsgrow.cli.app import workspace_from
+    from xhsgrow.cli.options import parse_as_of
     from xhsgrow.notify import notify as send
     from xhsgrow.report import exit_code, failing
-    from xhsgrow.report.run import parse_as_of, track_campaigns
+    from xhsgrow.report.run import track_campaigns
 
     ws = workspace_from(ctx)
     day = parse_as_of(as_of)

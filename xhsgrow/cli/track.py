@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
 
-from xhsgrow.errors import EXIT_FAILED, UsageError
+from xhsgrow.cli.options import parse_as_of
+from xhsgrow.errors import EXIT_FAILED
 
 
 class TrackFormat(StrEnum):
@@ -37,15 +37,6 @@ STATUS_STYLE = {
     "ended": "cyan",
     "no_data": "dim",
 }
-
-
-def parse_as_of(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"--as-of {value}: expected a date as YYYY-MM-DD") from None
 
 
 def track(

@@ -6,17 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from xhsgrow.errors import UsageError
 from xhsgrow.tracking.result import TrackingResult
-
-
-def parse_as_of(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"--as-of {value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def track_campaigns(
@@ -31,8 +21,6 @@ def track_campaigns(
     from xhsgrow.specs import load_campaigns
 
     campaigns = load_campaigns(ws, list(ids) or None)
-    try:
-        from xhsgrow.tracking.engine import track
-    except ImportError:  # pragma: no cover - only while tracking is being written
-        raise UsageError("tracking is not available in this build of xhsgrow") from None
+    from xhsgrow.tracking.engine import track
+
     return track(ws, campaigns, data=data, as_of=as_of, strict=strict)  # type: ignore[no-any-return]
