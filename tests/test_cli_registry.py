@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import subprocess
 import sys
 
@@ -13,12 +14,36 @@ from xhsgrow.cli.app import COMMANDS
 
 
 def test_registry_lists_exactly_the_commands_each_module_defines() -> None:
-    for module in sorted(set(COMMANDS.values())):
+    for module in sorted({mod for mod, _ in COMMANDS.values()}):
         sub = typer.Typer()
         importlib.import_module(f"xhsgrow.cli.{module}").register(sub)
         defined = set(typer.main.get_group(sub).commands)
-        listed = {name for name, mod in COMMANDS.items() if mod == module}
+        listed = {name for name, (mod, _) in COMMANDS.items() if mod == module}
         assert defined == listed, f"cli/{module}.py defines {defined}, registry says {listed}"
+        for name in defined:
+            summary = typer.main.get_group(sub).commands[name].get_short_help_str(limit=200)
+            assert COMMANDS[name][1] == summary, f"update the summary of `{name}` in cli/app.py"
+
+
+def test_root_help_lists_every_command_without_importing_them() -> None:
+    code = (
+        "import sys\n"
+        "from xhsgrow.cli import app\n"
+        "try:\n"
+        "    app(['--help'], standalone_mode=False)\n"
+        "except BaseException:\n"
+        "    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('xhsgrow.cli.')))\n"
+    )
+    env = {**os.environ, "COLUMNS": "200"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    ).stdout
+    for name, (_, summary) in COMMANDS.items():
+        assert name in out and summary[:40] in out
+    loaded = out.strip().splitlines()[-1]
+    for module in {mod for mod, _ in COMMANDS.values()}:
+        assert f"xhsgrow.cli.{module}'" not in loaded
 
 
 def test_validate_does_not_import_other_command_modules(tmp_path) -> None:  # type: ignore[no-untyped-def]

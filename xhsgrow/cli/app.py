@@ -3,36 +3,86 @@
 from __future__ import annotations
 
 import importlib
+import sys
 from functools import cache
 from typing import Annotated, Any
 
 import typer
 import typer.main
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from xhsgrow import __version__
 from xhsgrow.errors import XhsgrowError
 
-#: Every top-level command and the module that defines it, in the order --help lists them.
-#: A module is imported only when one of its commands runs (or for the full --help), so that
-#: `xhsgrow validate` does not pay for the imports of `report` or `outreach`.
-COMMANDS: dict[str, str] = {
-    "init": "specs",
-    "new": "specs",
-    "validate": "specs",
-    "fmt": "specs",
-    "list": "specs",
-    "show": "specs",
-    "schema": "specs",
-    "demo-data": "demo",
-    "demo-workspace": "demo",
-    "track": "track",
-    "report": "report",
-    "notify": "report",
-    "plan": "plan",
-    "brief": "plan",
-    "outreach": "outreach",
-    "templates": "outreach",
+#: Every top-level command: the module that defines it and its one-line summary, in the order
+#: --help lists them. A module is imported only when one of its commands runs, so that
+#: `xhsgrow validate` does not pay for `report` or `outreach`, and `xhsgrow --help` imports
+#: none of them (tests/test_cli_registry.py keeps the summaries equal to the docstrings).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": (
+        "specs",
+        "Create a workspace: xhsgrow.toml, templates/ and an example campaign of each kind.",
+    ),
+    "new": (
+        "specs",
+        "Scaffold campaigns/ID.toml with realistic defaults that validate as written.",
+    ),
+    "validate": (
+        "specs",
+        "Check specs and report every error as `file:line:col: key: message`.",
+    ),
+    "fmt": (
+        "specs",
+        "Rewrite specs in canonical key order and layout, keeping every comment and value.",
+    ),
+    "list": (
+        "specs",
+        "List the workspace's campaigns: id, kind, status, window, main target, budget.",
+    ),
+    "show": (
+        "specs",
+        "Show one campaign's whole spec as a readable panel (or JSON).",
+    ),
+    "schema": (
+        "specs",
+        "Print the JSON Schema of a kind, for editors (taplo / Even Better TOML).",
+    ),
+    "demo-data": (
+        "demo",
+        "Generate seeded, realistic demo events for the workspace's campaigns.",
+    ),
+    "demo-workspace": (
+        "demo",
+        "Build a self-contained demo workspace: demo events and the campaigns scaled to them.",
+    ),
+    "track": (
+        "track",
+        "Track campaigns against their targets: actual, expected to date, pace, forecast, status.",
+    ),
+    "report": (
+        "report",
+        "Render a campaign report: portfolio summary (worst first) and a section per campaign.",
+    ),
+    "notify": (
+        "report",
+        "Post a compact campaign summary to a team chat: Feishu/Lark, WeCom, DingTalk or Slack.",
+    ),
+    "plan": (
+        "plan",
+        "Plan a campaign before launch: growth model, budget, capacity, legal checks.",
+    ),
+    "brief": (
+        "plan",
+        "Render the one-to-two page approval brief of a campaign from templates.",
+    ),
+    "outreach": (
+        "outreach",
+        "Personalised messages from templates: render, send (dry run by default), status.",
+    ),
+    "templates": (
+        "outreach",
+        "List every template, built-in or the workspace's, and which copy wins.",
+    ),
 }
 
 
@@ -63,10 +113,23 @@ class _Group(TyperGroup):
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name in self.commands:
             return self.commands[cmd_name]
-        module = COMMANDS.get(cmd_name)
-        if module is None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
             return None
+        module, summary = entry
+        if self._listing_only and f"xhsgrow.cli.{module}" not in sys.modules:
+            return TyperCommand(cmd_name, help=summary, short_help=summary)
         return _module_group(module).get_command(ctx, cmd_name)
+
+    _listing_only = False
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        # The root help lists commands by their summaries: no need to import their modules.
+        self._listing_only = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing_only = False
 
 
 app = typer.Typer(
