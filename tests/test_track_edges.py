@@ -310,3 +310,35 @@ def test_integer_user_ids_with_text_referrers(ws, tmp_path: Path) -> None:  # ty
     )
     m = run(ws, out).campaigns[0].metrics
     assert (m["acquired"], m["referred_signups"], m["k_factor"]) == (2, 1, 0.5)
+
+
+def test_signups_at_the_same_instant_go_to_the_smallest_campaign_id(ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = csv_file(
+        tmp_path / "e.csv",
+        [
+            # u1: the same instant for "ref" and "zzz": "ref" sorts first, ref acquires u1
+            "2025-01-14 10:00:00,signup,u1,zzz,sms,,,,,,",
+            "2025-01-14 10:00:00,signup,u1,ref,in_app,,,,,,",
+            # u2: the same instant for "abc" and "ref": "abc" sorts first, so u2 is not ref's
+            "2025-01-14 11:00:00,signup,u2,ref,,,,,,,",
+            "2025-01-14 11:00:00,signup,u2,abc,,,,,,,",
+            # u3: one signup only
+            "2025-01-14 12:00:00,signup,u3,ref,sms,,,,,,",
+        ],
+    )
+    c = run(ws, data).campaigns[0]
+    assert c.metrics["acquired"] == 2  # u1 and u3
+    segs = {(s.dimension, s.value): s.metrics["acquired"] for s in c.segments}
+    assert segs[("channel", "in_app")] == 1  # u1, with the attributes of its "ref" row
+    assert segs[("channel", "sms")] == 1  # u3 only: u1's "zzz" row is not its first
+
+
+def test_money_adds_up_exactly_whatever_the_order(ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # a reward of 0.1 on each of ten days (before the window: rewards count on any day up
+    # to as-of) is 1.0 exactly; added up naively in binary floating point, day after day,
+    # 0.1 ten times is 0.9999999999999999. So the burn is exactly 1.0 / budget.
+    rows = [f"2025-01-{1 + i:02d} 10:00:00,reward,u{i},ref,,,,,0.1,," for i in range(10)]
+    c = run(ws, csv_file(tmp_path / "e.csv", rows)).campaigns[0]
+    assert c.metrics["cost"] == 1.0
+    assert c.budget == 1000  # the spec's
+    assert c.metrics["budget_burn"] == 1.0 / 1000

@@ -71,19 +71,26 @@ def compute(
         timezones=timezones,
         cutoff=_micros(cutoff),
         window_of={c.id: (c.window.start.isoformat(), c.window.end.isoformat()) for c in campaigns},
+        window_us={
+            c.id: (
+                _micros(end_of_day_utc(c.window.start - dt.timedelta(days=1), c.window.timezone)),
+                _micros(end_of_day_utc(c.window.end, c.window.timezone)),
+            )
+            for c in campaigns
+        },
     )
     _camp_table(con, campaigns, as_of, timezones)
     steps: list[tuple[str, str]] = [
         ("checking rows", "quality"),
         ("first signups", sql.first_signups(plan)),
         ("acquired users", sql.acquired()),
-        ("activity", sql.activity(plan)),
-        ("retention", sql.acquired_users(plan, RETENTION_DAYS)),
-        ("invites, rewards, interactions", sql.counted(plan)),
-        ("duplicates", "dups"),
+        ("activity and retention", sql.acquired_users(plan, RETENTION_DAYS)),
+        *(("activity and retention", drop) for drop in sql.DROP_USER_TABLES),
+        ("duplicates", sql.duplicates(plan)),
+        ("invites, rewards", sql.counted(plan)),
+        ("interactions", sql.interactions_per_minute(plan)),
     ]
     counts: dict[str, int] = {}
-    other_dups = 0
     try:
         for i, (label, statement) in enumerate(steps):
             tick(label, i / len(steps))
@@ -98,8 +105,6 @@ def compute(
                     "outside_windows",
                 )
                 counts = {k: int(v or 0) for k, v in zip(names, row, strict=True)}
-            elif statement == "dups":
-                other_dups = int(con.execute(sql.other_duplicates(plan)).fetchone()[0] or 0)
             else:
                 con.execute(statement)
         tick("figures", 1.0)
@@ -121,7 +126,7 @@ def compute(
                 f"--strict: {rejected:,} malformed row(s) in {source.shown}; first: {where}",
                 hint="fix or drop those rows, or run without --strict to count and skip them",
             )
-    dups = other_dups + int(con.execute(sql.COUNTED_DUPLICATES).fetchone()[0] or 0)
+    dups = int(con.execute(sql.DUPLICATES).fetchone()[0] or 0)
     quality = DataQuality(
         rows_read=counts["rows_read"] + source.structural_reject_count,
         rows_rejected=rejected,
@@ -137,7 +142,7 @@ def compute(
         reasons = dict(quality.rejected_by_reason)
         reasons["structure"] = source.structural_reject_count
         quality = _replace(quality, rejected_by_reason=reasons)
-    facts = _facts(con, campaigns)
+    facts = _facts(con, campaigns, plan)
     return facts, quality
 
 
@@ -181,7 +186,7 @@ def _camp_table(
     con.executemany(f"INSERT INTO camp VALUES ({', '.join('?' * 15)})", rows)
 
 
-def _facts(con: Any, campaigns: Sequence[Any]) -> dict[str, CampaignFacts]:
+def _facts(con: Any, campaigns: Sequence[Any], plan: sql.Plan) -> dict[str, CampaignFacts]:
     facts = {c.id: CampaignFacts(c.id) for c in campaigns}
     by_id = {c.id: c for c in campaigns}
 
@@ -208,19 +213,23 @@ def _facts(con: Any, campaigns: Sequence[Any]) -> dict[str, CampaignFacts]:
         facts[cid].referred_by_acquired = int(k)
 
     field_of = {"invite": "invites", "reward": "cost", "interaction": "interactions"}
-    for cid, day, event, n, amount in con.execute(sql.DAILY_COUNTED).fetchall():
+    counted_rows = con.execute(sql.DAILY_COUNTED).fetchall()
+    counted_rows += con.execute(sql.DAILY_INTERACTIONS).fetchall()
+    for cid, day, event, n, amount in counted_rows:
         f = facts[cid]
         c = by_id[cid]
         value: float = float(amount or 0) if event == "reward" else int(n)
-        if event == "reward":
-            f.cost += value
-        elif event == "invite":
+        # The cost total is summed in one go (sql.COSTS), not from the daily rows.
+        if event == "invite":
             f.invites += int(value)
-        else:
+        elif event == "interaction":
             f.interactions += int(value)
         if c.window.start <= day <= c.window.end:
             row = day_row(cid, day)
             row[field_of[event]] = row.get(field_of[event], 0) + value
+
+    for cid, amount in con.execute(sql.COSTS).fetchall():
+        facts[cid].cost = float(amount or 0)
 
     for cid, k in con.execute(sql.INVITERS).fetchall():
         facts[cid].inviters = int(k)
@@ -258,7 +267,7 @@ def _facts(con: Any, campaigns: Sequence[Any]) -> dict[str, CampaignFacts]:
         _referral(con, campaigns, facts)
     gala = [c for c in campaigns if c.kind == "gala"]
     if gala:
-        _gala(con, gala, facts)
+        _gala(con, gala, facts, plan)
     return facts
 
 
@@ -285,19 +294,25 @@ def _referral(con: Any, campaigns: Sequence[Any], facts: dict[str, CampaignFacts
             facts[c.id].fraud_flags = tuple(flags.get(c.id, []))
 
 
-def _gala(con: Any, campaigns: Sequence[Any], facts: dict[str, CampaignFacts]) -> None:
+def _gala(
+    con: Any, campaigns: Sequence[Any], facts: dict[str, CampaignFacts], plan: sql.Plan
+) -> None:
     con.execute(sql.GALA_PERIODS_TABLE)
     for statement in sql.GALA_PERIOD_UNITS_TABLES:
         con.execute(statement)
-    rows, days, minutes = [], [], []
+    rows: list[tuple[Any, ...]] = []
+    days: list[tuple[str, int, dt.date, int]] = []
+    minutes: list[tuple[str, int, int, int, int]] = []
+    phase_id = -1
     for c in campaigns:
         tz = c.window.timezone
         for i, ph in enumerate(c.gala.phases):
+            phase_id += 1
             rows.append((c.id, "phase", i, ph.start, ph.end, None, None))
             if ph.name == "gala_night":
                 rows.append((c.id, "night", i, ph.start, ph.end, None, None))
             for k in range((ph.end - ph.start).days + 1):
-                days.append((c.id, i, ph.start + dt.timedelta(days=k)))
+                days.append((c.id, i, ph.start + dt.timedelta(days=k), phase_id))
         for i, rd in enumerate(c.gala.rounds):
             t0 = local_to_utc(rd.at, tz) - dt.timedelta(minutes=ROUND_GRACE_MINUTES)
             t1 = local_to_utc(rd.at, tz) + dt.timedelta(
@@ -306,23 +321,24 @@ def _gala(con: Any, campaigns: Sequence[Any], facts: dict[str, CampaignFacts]) -
             rows.append((c.id, "round", i, None, None, _micros(t0), _micros(t1)))
             # every whole minute that starts inside [t0, t1)
             first = -(-_micros(t0) // sql.MICROS_PER_MINUTE)
-            minutes += [
-                (c.id, i, m) for m in range(first, -(-_micros(t1) // sql.MICROS_PER_MINUTE))
-            ]
+            last = -(-_micros(t1) // sql.MICROS_PER_MINUTE)
+            minutes.append((c.id, i, len(minutes), first, last))
     con.executemany("INSERT INTO periods VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
     if days:
-        con.executemany("INSERT INTO pday VALUES (?, ?, ?)", days)
-    if minutes:
-        con.executemany("INSERT INTO pmin VALUES (?, ?, ?)", minutes)
+        con.executemany("INSERT INTO pday VALUES (?, ?, ?, ?)", days)
+    for cid, i, pid, first, last in minutes:
+        con.execute(sql.GALA_ROUND_MINUTES, [cid, i, pid, first, last])
     stats: dict[tuple[str, str, int], list[int]] = {}
-    for kind, cid, idx, inter, parts in con.execute(sql.GALA_PERIODS).fetchall():
+    for kind, cid, idx, inter, parts in con.execute(
+        sql.gala_periods(plan, [c.id for c in campaigns])
+    ).fetchall():
         stats[(kind, cid, idx)] = [int(inter), int(parts), 0]
     for kind, cid, idx, new in con.execute(sql.GALA_NEW_USERS).fetchall():
         stats.setdefault((kind, cid, idx), [0, 0, 0])[2] = int(new)
     peaks = {
         cid: (minute, int(n), int(users))
         for cid, minute, n, users in con.execute(
-            sql.gala_minutes([c.id for c in campaigns])
+            sql.gala_minutes(plan, [c.id for c in campaigns])
         ).fetchall()
     }
     curves: dict[str, list[tuple[int, float | None]]] = {}

@@ -13,21 +13,30 @@ top of this module:
   (Spark: min(struct(...)); Trino: min_by over a row)
 * ``days_between``: whole days from one date to another (DATE_DIFF)
 * ``epoch_seconds``: seconds since 1970 of an instant (Spark: unix_timestamp)
+* ``day_number``: ``local_day`` as an integer (days since 1970), cheap to subtract
+* ``hash64`` / ``hash32``: row hashes for finding duplicates (Spark: xxhash64 / hash)
+* ``bit_or`` / ``bit_and``: flags packed as the bits of one integer (Spark: bit_or / &)
+* ``money_sum``: compensated summation of amounts (FSUM; Spark: sum over a DECIMAL)
 
 Performance rules (docs/metrics.md): events are aggregated before any join; the big reads are
 a fixed handful of aggregations over ``ev``, each serving every campaign at once; every later
-statement reads the small aggregated tables only.
+statement reads the small aggregated tables only. Exact duplicates are found once
+(``duplicates``) and only matter to counts and sums: a MIN or a set of distinct users is the
+same with or without them, so those aggregations read the raw rows. Nothing per event is
+kept for the ~half of all rows that are interactions: they go straight to per-minute counts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 #: Events counted per occurrence (so an exact duplicate must not count twice).
 COUNTED_EVENTS: tuple[str, ...] = ("invite", "reward", "interaction", "merchant_onboarded")
+#: The counted events kept one row per distinct event (``cnt``): all but interactions.
+KEPT_EVENTS: tuple[str, ...] = ("invite", "reward", "merchant_onboarded")
 ACTIVITY_EVENTS: tuple[str, ...] = ("active", "activate")
 ALL_COLUMNS = (
     "ts, event, user_id, campaign, channel, region, age_band, referrer_id, amount, device_id, ip"
@@ -107,6 +116,48 @@ def first_of(fields: Sequence[tuple[str, str]]) -> str:
     return "MIN(STRUCT_PACK(" + ", ".join(f"{name} := {expr}" for name, expr in fields) + "))"
 
 
+MICROS_PER_DAY = 86_400_000_000
+EPOCH_DAY = "DATE '1970-01-01'"
+
+
+def day_number(ts: str, tz: str) -> str:
+    """``local_day`` as an integer: days since 1970-01-01 (cheap to subtract and compare)."""
+    off = fixed_offset_us(tz)
+    if off is not None:
+        return f"(({ts} + {off}) // {MICROS_PER_DAY})"
+    return days_between(EPOCH_DAY, local_day(ts, tz))
+
+
+def day_number_by_column(ts: str, tz_col: str, off_col: str) -> str:
+    """``day_number`` with the zone (and its fixed offset, NULL if none) taken from columns."""
+    other = days_between(EPOCH_DAY, local_day_by_column(ts, tz_col, off_col))
+    return (
+        f"CASE WHEN {off_col} IS NOT NULL THEN ({ts} + {off_col}) // {MICROS_PER_DAY} "
+        f"ELSE {other} END"
+    )
+
+
+def day_of_number(n: str) -> str:
+    """The date of a day number (days since 1970-01-01)."""
+    return f"({EPOCH_DAY} + CAST({n} AS INTEGER))"
+
+
+def bit_or(x: str) -> str:
+    """Aggregate: the bitwise OR of a group's integers (Spark: bit_or)."""
+    return f"BIT_OR({x})"
+
+
+def bit_and(x: str, mask: int) -> str:
+    """``x & mask`` (Spark: ``x & mask``; Trino: bitwise_and)."""
+    return f"({x} & {mask})"
+
+
+def money_sum(x: str) -> str:
+    """The sum of money amounts, compensated (Kahan-Babuska) so that it does not depend on
+    the order in which parallel threads add the rows up (Spark: sum over a DECIMAL cast)."""
+    return f"FSUM({x})"
+
+
 def days_between(a: str, b: str) -> str:
     return f"DATE_DIFF('day', {a}, {b})"
 
@@ -129,7 +180,17 @@ def row_key() -> str:
     """The key that identifies a row for de-duplication: the instant, the user and a 64-bit
     hash of every other column. Two different rows would have to share user and microsecond
     and collide in 64 bits to be taken for one (Spark: xxhash64)."""
-    return f"ts, user_id, HASH({', '.join(OTHER_COLUMNS)})"
+    return f"ts, user_id, {hash64(*OTHER_COLUMNS)}"
+
+
+def hash64(*columns: str) -> str:
+    """A 64-bit hash of the columns (Spark: xxhash64)."""
+    return f"HASH({', '.join(columns)})"
+
+
+def hash32(*columns: str) -> str:
+    """A 32-bit hash of the columns, as an unsigned integer (Spark: hash)."""
+    return f"CAST({hash64(*columns)} >> 32 AS UINTEGER)"
 
 
 def epoch_seconds(ts: str) -> str:
@@ -146,6 +207,9 @@ class Plan:
     timezones: tuple[str, ...]  # distinct timezones, index = tzi
     cutoff: int  # end of the latest as-of day, microseconds since 1970 UTC (exclusive)
     window_of: dict[str, tuple[str, str]]  # campaign -> (start, end) ISO dates
+    #: campaign -> the window as instants: [start of its first day, end of its last day),
+    #: microseconds since 1970 UTC (so that "outside the window" is two integer comparisons)
+    window_us: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def cut(self) -> str:
@@ -157,6 +221,16 @@ class Plan:
             return local_day(ts, self.timezones[0])
         whens = " ".join(f"WHEN {lit(c)} THEN {local_day(ts, tz)}" for c, tz in self.tz_of.items())
         return f"CASE campaign {whens} END"
+
+    def outside_window_ts(self, ts: str = "ts") -> str:
+        """Whether the instant ``ts`` is outside the window of the row's campaign."""
+        if not self.window_us:
+            return self.outside_window(self.campaign_day(ts))
+        whens = " ".join(
+            f"WHEN {lit(c)} THEN ({ts} < {a} OR {ts} >= {b})"
+            for c, (a, b) in self.window_us.items()
+        )
+        return f"CASE campaign {whens} ELSE FALSE END"
 
     def outside_window(self, day: str) -> str:
         whens = " ".join(
@@ -173,103 +247,124 @@ VALID = "reason IS NULL"
 
 
 def first_signups(plan: Plan) -> str:
-    """Per user, the first signup over all data up to the cutoff, with its attributes."""
-    first = first_of(
-        [
-            ("ts", "ts"),
-            ("campaign", "campaign"),
-            ("referrer_id", "referrer_id"),
-            ("channel", "channel"),
-            ("region", "region"),
-            ("age_band", "age_band"),
-            ("device_id", "device_id"),
-            ("ip", "ip"),
-        ]
-    )
+    """Per user, the first signup over all data up to the cutoff, with its attributes.
+
+    The earliest instant per user is a cheap integer MIN; the (rare) users with more than
+    one signup then pick, among their rows at that instant, the smallest by campaign id and
+    the other attributes (``first_of``): comparing whole rows for every user would cost an
+    order of magnitude more. Duplicates do not matter: a minimum is the same without them."""
+    cols = [
+        "ts",
+        "campaign",
+        "referrer_id",
+        "channel",
+        "region",
+        "age_band",
+        "device_id",
+        "ip",
+    ]
+    signups = f"{VALID} AND event = 'signup' AND ts < {plan.cut}"
+    signups_s = f"s.{VALID} AND s.event = 'signup' AND s.ts < {plan.cut}"
+    flat = ", ".join(f"r.{c}" for c in cols)
+    picked = ", ".join(f"t.f.{c} AS {c}" for c in cols)
+    first = first_of([(c, f"r.{c}") for c in cols])
     return f"""
 CREATE TEMP TABLE fs AS
-SELECT user_id, {first} AS f
-FROM ev
-WHERE {VALID} AND event = 'signup' AND ts < {plan.cut}
-GROUP BY user_id
+WITH firsts AS (
+    SELECT user_id, MIN(ts) AS ts, COUNT(*) AS n
+    FROM ev
+    WHERE {signups}
+    GROUP BY user_id
+),
+at_first AS (
+    SELECT s.user_id, s.{", s.".join(cols)}, f.n
+    FROM ev AS s JOIN firsts AS f ON f.user_id = s.user_id AND f.ts = s.ts
+    WHERE {signups_s}
+)
+SELECT r.user_id, {flat} FROM at_first AS r WHERE r.n = 1
+UNION ALL
+SELECT t.user_id, {picked} FROM (
+    SELECT r.user_id, {first} AS f FROM at_first AS r WHERE r.n > 1 GROUP BY r.user_id
+) AS t
 """
 
 
 def acquired() -> str:
     """Users whose first signup is attributed to a tracked campaign, inside its window and
     on or before its as-of day."""
-    day = local_day_by_column("s.f.ts", "c.tz", "c.off_us")
+    day = local_day_by_column("s.ts", "c.tz", "c.off_us")
+    dayn = day_number_by_column("s.ts", "c.tz", "c.off_us")
+    as_of_n = days_between(EPOCH_DAY, "c.as_of")
     return f"""
 CREATE TEMP TABLE acq AS
-SELECT c.campaign, s.user_id, s.f.ts AS ts, {day} AS day, c.tzi, c.act_days, c.as_of,
-    s.f.referrer_id AS referrer_id, s.f.channel AS channel, s.f.region AS region,
-    s.f.age_band AS age_band, s.f.device_id AS device_id, s.f.ip AS ip
+SELECT c.campaign, s.user_id, s.ts, {day} AS day, {dayn} AS dayn, c.tzi, c.tz, c.off_us,
+    c.act_days, c.as_of, {as_of_n} AS as_of_n, s.referrer_id, s.channel, s.region,
+    s.age_band, s.device_id, s.ip
 FROM fs AS s
-JOIN camp AS c ON s.f.campaign = c.campaign
+JOIN camp AS c ON s.campaign = c.campaign
 WHERE {day} BETWEEN c.w_start AND c.last_day
 """
 
 
-def activity(plan: Plan) -> str:
-    """Days with an active/activate event, per user, in every campaign timezone; exact
-    duplicates collapsed first so that their extra copies are counted (``dups``)."""
-    days = [local_day("ts", tz) for tz in plan.timezones]
-    cols = ", ".join(f"{d} AS d{i}" for i, d in enumerate(days))
-    keys = ", ".join(days)
-    return f"""
-CREATE TEMP TABLE act AS
-SELECT user_id, {cols}, MAX(CASE WHEN event = 'activate' THEN 1 ELSE 0 END) AS activate,
-    SUM(copies - 1) AS dups
-FROM (
-    SELECT ts, user_id, MAX(event) AS event, COUNT(*) AS copies
-    FROM ev
-    WHERE {VALID} AND event IN {in_list(ACTIVITY_EVENTS)} AND ts < {plan.cut}
-    GROUP BY {row_key()}
-) AS distinct_rows
-GROUP BY user_id, {keys}
-"""
-
-
 def acquired_users(plan: Plan, retention_days: Sequence[int]) -> str:
-    """One row per acquired user with activation and day-n retention flags (the flags are
-    aggregated on the narrow (campaign, user) key, then joined to the user's attributes)."""
-    pick = (
-        "x.d0"
-        if len(plan.timezones) == 1
-        else "CASE a.tzi "
-        + " ".join(f"WHEN {i} THEN x.d{i}" for i in range(len(plan.timezones)))
-        + " END"
+    """One row per acquired user with activation and day-n retention flags.
+
+    The activity events are joined straight to the (small) acquired-user table and
+    aggregated on the user alone (a user is acquired by one campaign at most, their first
+    signup's): no per-user-day table is built, and
+    duplicates need no collapsing here (a flag or a latest day is the same with or without
+    an extra copy; they are counted by ``duplicates``). Days are day numbers (integers), and
+    the flags of a user are the bits of one integer, OR-ed over its events."""
+    if len(plan.timezones) == 1:
+        dn = day_number("x.ts", plan.timezones[0])
+    else:
+        dn = day_number_by_column("x.ts", "a.tz", "a.off_us")
+    dd = "(x.dn - x.dayn)"
+    activated = f"CASE WHEN x.activate = 1 AND {dd} BETWEEN 0 AND x.act_days - 1 THEN 1 ELSE 0 END"
+    bits = " ".join(f"WHEN {n} THEN {1 << (i + 1)}" for i, n in enumerate(retention_days))
+    flags = ", ".join(
+        f"CASE WHEN {bit_and('f.bits', 1 << (i + 1))} <> 0 THEN 1 ELSE 0 END AS r{n}"
+        for i, n in enumerate(retention_days)
     )
-    dd = days_between("a.day", pick)
-    flags = ",\n        ".join(
-        f"MAX(CASE WHEN {dd} = {n} THEN 1 ELSE 0 END) AS r{n}" for n in retention_days
-    )
-    outer = ", ".join(f"COALESCE(f.r{n}, 0) AS r{n}" for n in retention_days)
     return f"""
 CREATE TEMP TABLE au AS
-WITH flags AS (
-    SELECT a.campaign, a.user_id,
-        MAX(CASE WHEN x.activate = 1 AND {dd} BETWEEN 0 AND a.act_days - 1
-            AND {pick} <= a.as_of THEN 1 ELSE 0 END) AS activated,
-        {flags},
-        MAX(CASE WHEN {pick} <= a.as_of THEN {pick} END) AS last_active_day
+WITH hits AS (
+    SELECT a.user_id, a.dayn, a.act_days, x.activate, {dn} AS dn
     FROM acq AS a
-    JOIN act AS x ON x.user_id = a.user_id
-    GROUP BY a.campaign, a.user_id
+    JOIN (
+        SELECT user_id, ts, CASE WHEN event = 'activate' THEN 1 ELSE 0 END AS activate
+        FROM ev
+        WHERE {VALID} AND event IN {in_list(ACTIVITY_EVENTS)} AND ts < {plan.cut}
+    ) AS x ON x.user_id = a.user_id
+    WHERE {dn} <= a.as_of_n
+),
+flags AS (
+    SELECT x.user_id,
+        {bit_or(f"{activated} + CASE {dd} {bits} ELSE 0 END")} AS bits,
+        MAX(x.dn) AS last_active_dn
+    FROM hits AS x
+    GROUP BY x.user_id
 )
 SELECT a.campaign, a.user_id, a.ts, a.day, a.as_of, a.referrer_id, a.channel, a.region,
-    a.age_band, a.device_id, a.ip, COALESCE(f.activated, 0) AS activated, {outer},
-    f.last_active_day
+    a.age_band, a.device_id, a.ip,
+    CASE WHEN {bit_and("f.bits", 1)} <> 0 THEN 1 ELSE 0 END AS activated, {flags},
+    {day_of_number("f.last_active_dn")} AS last_active_day
 FROM acq AS a
-LEFT JOIN flags AS f ON f.campaign = a.campaign AND f.user_id = a.user_id
+LEFT JOIN flags AS f ON f.user_id = a.user_id
 """
+
+
+#: Once ``au`` is built, the per-user tables it came from are dropped: their memory then
+#: serves the later aggregations (peak memory, not time).
+DROP_USER_TABLES = ("DROP TABLE fs", "DROP TABLE acq")
 
 
 def counted(plan: Plan) -> str:
-    """Invites, rewards, interactions and onboardings of tracked campaigns, one row per
-    distinct event (exact duplicates collapsed, their extra copies in ``copies``). Region,
-    channel and age band are kept for rewards and onboardings only (cost and merchant
-    segments); minute and day are derived from the time."""
+    """Invites, rewards and onboardings of tracked campaigns, one row per distinct event
+    (exact duplicates collapsed, their extra copies in ``copies``). Region, channel and age
+    band are kept for rewards and onboardings only (cost and merchant segments); minute and
+    day are derived from the time. Interactions, by far the most numerous counted event, are
+    never kept per event: see ``interactions_per_minute``."""
     attrs = [
         f"CASE WHEN event IN ('reward', 'merchant_onboarded') THEN {a} END"
         for a in ("region", "channel", "age_band")
@@ -282,11 +377,75 @@ FROM (
     SELECT event, campaign, user_id, {minute_of("ts")} AS minute, {attrs[0]} AS region,
         {attrs[1]} AS channel, {attrs[2]} AS age_band, amount, COUNT(*) AS copies
     FROM ev
-    WHERE {VALID} AND event IN {in_list(COUNTED_EVENTS)} AND ts < {plan.cut}
+    WHERE {VALID} AND event IN {in_list(KEPT_EVENTS)} AND ts < {plan.cut}
         AND campaign IN {in_list(plan.campaigns)}
     GROUP BY {row_key()}, event, campaign, {", ".join(attrs)}, amount
 ) AS distinct_rows
 """
+
+
+def duplicates(plan: Plan) -> str:
+    """The extra copies of exact duplicates among the well-formed rows up to the cutoff,
+    one row per duplicated event (a small table: only rows that occur more than once).
+
+    Copies share their instant and user, so a first pass sorts only a 32-bit hash of
+    (instant, user) — two integer columns read, no text hashed — and keeps the keys that
+    equal their predecessor: the duplicated rows plus a few hash collisions (about n²/2³³:
+    ~12,000 pairs at 10M rows). Sorting 4-byte keys is about three times as fast here as a
+    10-million-group hash table. The exact comparison (``row_key``) then runs on the
+    candidate rows only. (On a warehouse, GROUP BY k HAVING COUNT(*) > 1 partitions
+    better than one global sort.)"""
+    known = "event IN (" + ", ".join(lit(e) for e in _known()) + ")"
+    pair = hash32("ts", "user_id")
+    return f"""
+CREATE TEMP TABLE dupx AS
+WITH candidates AS (
+    SELECT DISTINCT k FROM (
+        SELECT k, LAG(k) OVER (ORDER BY k) AS prev FROM (SELECT {pair} AS k FROM ev) AS keys
+    ) AS sorted
+    WHERE k = prev
+)
+SELECT event, campaign, {minute_of("ts")} AS minute, COUNT(*) - 1 AS extra
+FROM ev
+WHERE {pair} IN (SELECT k FROM candidates) AND {VALID} AND {known} AND ts < {plan.cut}
+GROUP BY {row_key()}, event, campaign
+HAVING COUNT(*) > 1
+"""
+
+
+def interactions_per_minute(plan: Plan) -> str:
+    """Interactions of tracked campaigns per (campaign, minute), exact duplicates not
+    counted (their extra copies, from ``dupx``, are subtracted)."""
+    tracked = f"campaign IN {in_list(plan.campaigns)}"
+    return f"""
+CREATE TEMP TABLE imin AS
+SELECT campaign, minute, {plan.campaign_day(f"minute * {MICROS_PER_MINUTE}")} AS day,
+    SUM(n) AS n
+FROM (
+    SELECT campaign, {minute_of("ts")} AS minute, COUNT(*) AS n
+    FROM ev
+    WHERE {VALID} AND event = 'interaction' AND ts < {plan.cut} AND {tracked}
+    GROUP BY campaign, {minute_of("ts")}
+    UNION ALL
+    SELECT campaign, minute, -SUM(extra)
+    FROM dupx
+    WHERE event = 'interaction' AND {tracked}
+    GROUP BY campaign, minute
+) AS parts
+GROUP BY campaign, minute
+"""
+
+
+def interactions(plan: Plan, campaigns: Sequence[str]) -> str:
+    """The raw interaction rows of ``campaigns`` (campaign, user, minute, day): a subquery
+    for the distinct-user counts, where duplicates do not matter."""
+    return f"""(
+    SELECT campaign, user_id, {minute_of("ts")} AS minute,
+        {plan.campaign_day(f"{minute_of('ts')} * {MICROS_PER_MINUTE}")} AS day
+    FROM ev
+    WHERE {VALID} AND event = 'interaction' AND ts < {plan.cut}
+        AND campaign IN {in_list(campaigns)}
+)"""
 
 
 def quality(plan: Plan) -> str:
@@ -295,7 +454,7 @@ def quality(plan: Plan) -> str:
     ok = f"{VALID} AND {known} AND ts < {plan.cut}"
     attributed = f"COALESCE(campaign, '') <> '' AND event NOT IN {in_list(ACTIVITY_EVENTS)}"
     tracked = f"campaign IN {in_list(plan.campaigns)}"
-    outside = plan.outside_window(plan.campaign_day("ts"))
+    outside = plan.outside_window_ts("ts")
     return f"""
 SELECT
     COUNT(*) AS rows_read,
@@ -314,25 +473,6 @@ def reasons() -> str:
     return "SELECT reason, COUNT(*) FROM ev WHERE reason IS NOT NULL GROUP BY reason"
 
 
-def other_duplicates(plan: Plan) -> str:
-    """Extra copies of rows not already collapsed by ``counted`` or ``activity``."""
-    known = "event IN (" + ", ".join(lit(e) for e in _known()) + ")"
-    in_cnt = (
-        f"(event IN {in_list(COUNTED_EVENTS)} AND campaign IS NOT NULL "
-        f"AND campaign IN {in_list(plan.campaigns)})"
-    )
-    return f"""
-SELECT COALESCE(SUM(copies - 1), 0) FROM (
-    SELECT COUNT(*) AS copies
-    FROM ev
-    WHERE {VALID} AND {known} AND ts < {plan.cut} AND NOT {in_cnt}
-        AND event NOT IN {in_list(ACTIVITY_EVENTS)}
-    GROUP BY {row_key()}
-    HAVING COUNT(*) > 1
-) AS dups
-"""
-
-
 def _known() -> tuple[str, ...]:
     from xhsgrow.data.events import KNOWN_EVENTS
 
@@ -341,10 +481,7 @@ def _known() -> tuple[str, ...]:
 
 # --- figures from the aggregated tables (small) ------------------------------------------
 
-COUNTED_DUPLICATES = (
-    "SELECT (SELECT COALESCE(SUM(copies - n), 0) FROM cnt) "
-    "+ (SELECT COALESCE(SUM(dups), 0) FROM act)"
-)
+DUPLICATES = "SELECT COALESCE(SUM(extra), 0) FROM dupx"
 
 DAILY_SIGNUPS = """
 SELECT campaign, day, COUNT(*) AS acquired, SUM(activated) AS activated,
@@ -369,12 +506,29 @@ GROUP BY a.campaign
 """
 
 # Counted events inside the window (rewards: any day up to as-of).
-DAILY_COUNTED = """
-SELECT k.campaign, k.day, k.event, SUM(k.n) AS n, SUM(k.amount) AS amount
+DAILY_COUNTED = f"""
+SELECT k.campaign, k.day, k.event, SUM(k.n) AS n, {money_sum("k.amount")} AS amount
 FROM cnt AS k JOIN camp AS c ON c.campaign = k.campaign
 WHERE k.event <> 'merchant_onboarded' AND k.day <= c.as_of
     AND (k.event = 'reward' OR k.day BETWEEN c.w_start AND c.last_day)
 GROUP BY k.campaign, k.day, k.event
+"""
+
+# The cost per campaign: every reward up to as-of, summed at once (not day by day, so that
+# the total carries one rounding, not one per day).
+COSTS = f"""
+SELECT k.campaign, {money_sum("k.amount")}
+FROM cnt AS k JOIN camp AS c ON c.campaign = k.campaign
+WHERE k.event = 'reward' AND k.day <= c.as_of
+GROUP BY k.campaign
+"""
+
+# Interactions per day inside the window, up to as-of.
+DAILY_INTERACTIONS = """
+SELECT i.campaign, i.day, 'interaction', SUM(i.n), NULL
+FROM imin AS i JOIN camp AS c ON c.campaign = i.campaign
+WHERE i.day <= c.as_of AND i.day BETWEEN c.w_start AND c.last_day
+GROUP BY i.campaign, i.day
 """
 
 INVITERS = """
@@ -413,14 +567,15 @@ _REWARDS_TO_AS_OF = """
     WHERE k.event = 'reward' AND k.day <= c.as_of"""
 
 SEGMENTS_COST = f"""
-SELECT k.campaign, 'region', k.region, SUM(k.amount) {_REWARDS_TO_AS_OF} AND k.region IS NOT NULL
+SELECT k.campaign, 'region', k.region, {money_sum("k.amount")} {_REWARDS_TO_AS_OF}
+    AND k.region IS NOT NULL
 GROUP BY k.campaign, k.region
 UNION ALL
-SELECT k.campaign, 'channel', k.channel, SUM(k.amount) {_REWARDS_TO_AS_OF}
+SELECT k.campaign, 'channel', k.channel, {money_sum("k.amount")} {_REWARDS_TO_AS_OF}
     AND k.channel IS NOT NULL
 GROUP BY k.campaign, k.channel
 UNION ALL
-SELECT k.campaign, 'age_band', k.age_band, SUM(k.amount) {_REWARDS_TO_AS_OF}
+SELECT k.campaign, 'age_band', k.age_band, {money_sum("k.amount")} {_REWARDS_TO_AS_OF}
     AND k.age_band IS NOT NULL
 GROUP BY k.campaign, k.age_band
 """
@@ -428,7 +583,7 @@ GROUP BY k.campaign, k.age_band
 # Rewards per recipient (referrers and referees), up to as-of; with the first reward's day.
 REWARDS_BY_USER = f"""
 CREATE TEMP TABLE rw AS
-SELECT k.campaign, k.user_id, SUM(k.amount) AS amount, MIN(k.day) AS first_day
+SELECT k.campaign, k.user_id, {money_sum("k.amount")} AS amount, MIN(k.day) AS first_day
 {_REWARDS_TO_AS_OF}
 GROUP BY k.campaign, k.user_id
 """
@@ -498,7 +653,7 @@ per_referrer AS (
         SUM(CASE WHEN w.user_id IS NOT NULL AND w.first_day < f.as_of
             AND (f.last_active_day IS NULL OR f.last_active_day <= w.first_day)
             THEN 1 ELSE 0 END) AS rewarded_inactive,
-        SUM(COALESCE(w.amount, 0)) AS referee_rewards
+        {money_sum("COALESCE(w.amount, 0)")} AS referee_rewards
     FROM referees AS f
     LEFT JOIN rw AS w ON w.campaign = f.campaign AND w.user_id = f.user_id
     GROUP BY f.campaign, f.referrer_id
@@ -529,27 +684,61 @@ GALA_PERIODS_TABLE = (
 
 # Periods spelled out as days (phases) and minutes (rounds), so that the big ``cnt`` table
 # is joined on equality only.
+#: The minutes [first, last) of one round, inserted in one statement (``range`` is DuckDB's
+#: series generator; a warehouse would use a sequence/explode, or rows sent by the client).
+GALA_ROUND_MINUTES = "INSERT INTO pmin SELECT ?, ?, range, ? FROM range(?, ?)"
+
 GALA_PERIOD_UNITS_TABLES = (
-    "CREATE TEMP TABLE pday (campaign VARCHAR, idx INTEGER, day DATE)",
-    "CREATE TEMP TABLE pmin (campaign VARCHAR, idx INTEGER, minute BIGINT)",
+    "CREATE TEMP TABLE pday (campaign VARCHAR, idx INTEGER, day DATE, pid INTEGER)",
+    "CREATE TEMP TABLE pmin (campaign VARCHAR, idx INTEGER, minute BIGINT, pid INTEGER)",
 )
 
-# Interactions and participants per phase (by day) and round (by minute), up to as-of.
-GALA_PERIODS = """
-SELECT 'phase' AS kind, p.campaign, p.idx, SUM(k.n), COUNT(DISTINCT k.user_id)
-FROM pday AS p
-JOIN camp AS c ON c.campaign = p.campaign
-JOIN cnt AS k ON k.campaign = p.campaign AND k.day = p.day AND k.event = 'interaction'
-WHERE p.day <= c.as_of
-GROUP BY p.campaign, p.idx
-UNION ALL
-SELECT 'round', p.campaign, p.idx, SUM(k.n), COUNT(DISTINCT k.user_id)
-FROM pmin AS p
-JOIN camp AS c ON c.campaign = p.campaign
-JOIN cnt AS k ON k.campaign = p.campaign AND k.minute = p.minute AND k.event = 'interaction'
-WHERE k.day <= c.as_of
-GROUP BY p.campaign, p.idx
+
+def gala_periods(plan: Plan, campaigns: Sequence[str]) -> str:
+    """Interactions (from ``imin``) and participants (distinct users of the raw rows) per
+    phase (by day) and round (by minute), up to as-of. Users are told apart per period by
+    ``pid``, an integer unique per phase (per round): integer group keys are cheaper than
+    (campaign, index)."""
+    raw = interactions(plan, campaigns)
+    return f"""
+WITH counts AS (
+    SELECT 'phase' AS kind, p.campaign, p.idx, p.pid, SUM(i.n) AS n
+    FROM pday AS p
+    JOIN camp AS c ON c.campaign = p.campaign
+    JOIN imin AS i ON i.campaign = p.campaign AND i.day = p.day
+    WHERE p.day <= c.as_of
+    GROUP BY p.campaign, p.idx, p.pid
+    UNION ALL
+    SELECT 'round', p.campaign, p.idx, p.pid, SUM(i.n)
+    FROM pmin AS p
+    JOIN camp AS c ON c.campaign = p.campaign
+    JOIN imin AS i ON i.campaign = p.campaign AND i.minute = p.minute
+    WHERE i.day <= c.as_of
+    GROUP BY p.campaign, p.idx, p.pid
+),
+users AS (
+    SELECT kind, pid, COUNT(*) AS users FROM (
+        SELECT 'phase' AS kind, p.pid, x.user_id
+        FROM pday AS p
+        JOIN camp AS c ON c.campaign = p.campaign
+        JOIN {raw} AS x ON x.campaign = p.campaign AND x.day = p.day
+        WHERE p.day <= c.as_of
+        GROUP BY p.pid, x.user_id
+        UNION ALL
+        SELECT 'round', p.pid, x.user_id
+        FROM pmin AS p
+        JOIN camp AS c ON c.campaign = p.campaign
+        JOIN {raw} AS x ON x.campaign = p.campaign AND x.minute = p.minute
+        WHERE x.day <= c.as_of
+        GROUP BY p.pid, x.user_id
+    ) AS distinct_users
+    GROUP BY kind, pid
+)
+SELECT k.kind, k.campaign, k.idx, k.n, COALESCE(u.users, 0)
+FROM counts AS k
+LEFT JOIN users AS u ON u.kind = k.kind AND u.pid = k.pid
 """
+
 
 GALA_NEW_USERS = """
 SELECT p.kind, p.campaign, p.idx, COUNT(a.user_id)
@@ -561,16 +750,14 @@ GROUP BY p.kind, p.campaign, p.idx
 """
 
 
-def gala_minutes(campaigns: Sequence[str]) -> str:
+def gala_minutes(plan: Plan, campaigns: Sequence[str]) -> str:
     """Per gala campaign, its busiest minute (ties: the earliest) with its interactions and
     the distinct users interacting in it, within the window up to as-of."""
     return f"""
 WITH per_minute AS (
-    SELECT k.campaign, k.minute, SUM(k.n) AS n
-    FROM cnt AS k JOIN camp AS c ON c.campaign = k.campaign
-    WHERE k.event = 'interaction' AND k.day BETWEEN c.w_start AND c.last_day
-        AND k.campaign IN {in_list(campaigns)}
-    GROUP BY k.campaign, k.minute
+    SELECT i.campaign, i.minute, i.n
+    FROM imin AS i JOIN camp AS c ON c.campaign = i.campaign
+    WHERE i.day BETWEEN c.w_start AND c.last_day AND i.campaign IN {in_list(campaigns)}
 ),
 peak AS (
     SELECT campaign, minute, n FROM (
@@ -582,7 +769,7 @@ peak AS (
 )
 SELECT p.campaign, p.minute, p.n, COUNT(DISTINCT k.user_id)
 FROM peak AS p
-JOIN cnt AS k ON k.campaign = p.campaign AND k.minute = p.minute AND k.event = 'interaction'
+JOIN {interactions(plan, campaigns)} AS k ON k.campaign = p.campaign AND k.minute = p.minute
 GROUP BY p.campaign, p.minute, p.n
 """
 
