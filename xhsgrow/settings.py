@@ -7,23 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from xhsgrow.data.contract import COLUMNS
 from xhsgrow.errors import SpecError
 from xhsgrow.specs.models import Thresholds
-
-#: The event columns of the data contract (docs/data.md); settings may map them to other names.
-EVENT_COLUMNS: tuple[str, ...] = (
-    "event_time",
-    "event",
-    "user_id",
-    "campaign",
-    "channel",
-    "region",
-    "age_band",
-    "referrer_id",
-    "amount",
-    "device_id",
-    "ip",
-)
 
 
 class _Model(BaseModel):
@@ -73,9 +59,9 @@ def load_settings_file(path: Path, *, display: str | None = None) -> Settings:
     problems = [
         src.problem(
             ("data", "columns", name),
-            f"'{name}' is not an event column{suggest(name, EVENT_COLUMNS)}",
+            f"'{name}' is not an event column{suggest(name, COLUMNS)}",
         )
-        for name in sorted(set(settings.data.columns) - set(EVENT_COLUMNS))
+        for name in sorted(set(settings.data.columns) - set(COLUMNS))
     ]
     if not _is_timezone(settings.timezone):
         problems.append(

@@ -20,33 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xhsgrow.data.contract import COLUMNS, REQUIRED
 from xhsgrow.errors import UsageError
 
-#: The columns of the data contract (docs/data.md), in order.
-COLUMNS: tuple[str, ...] = (
-    "event_time",
-    "event",
-    "user_id",
-    "campaign",
-    "channel",
-    "region",
-    "age_band",
-    "referrer_id",
-    "amount",
-    "device_id",
-    "ip",
-)
-REQUIRED: tuple[str, ...] = ("event_time", "event", "user_id")
-#: The event names of the contract; any other name is counted as an unknown event.
-KNOWN_EVENTS: tuple[str, ...] = (
-    "signup",
-    "activate",
-    "active",
-    "invite",
-    "reward",
-    "merchant_onboarded",
-    "interaction",
-)
 SUFFIXES: dict[str, str] = {
     ".parquet": "parquet",
     ".pq": "parquet",

@@ -33,6 +33,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
+from xhsgrow.data.contract import EVENTS
+
 #: Events counted per occurrence (so an exact duplicate must not count twice).
 COUNTED_EVENTS: tuple[str, ...] = ("invite", "reward", "interaction", "merchant_onboarded")
 #: The counted events kept one row per distinct event (``cnt``): all but interactions.
@@ -395,7 +397,7 @@ def duplicates(plan: Plan) -> str:
     10-million-group hash table. The exact comparison (``row_key``) then runs on the
     candidate rows only. (On a warehouse, GROUP BY k HAVING COUNT(*) > 1 partitions
     better than one global sort.)"""
-    known = "event IN (" + ", ".join(lit(e) for e in _known()) + ")"
+    known = "event IN (" + ", ".join(lit(e) for e in EVENTS) + ")"
     pair = hash32("ts", "user_id")
     return f"""
 CREATE TEMP TABLE dupx AS
@@ -450,7 +452,7 @@ def interactions(plan: Plan, campaigns: Sequence[str]) -> str:
 
 def quality(plan: Plan) -> str:
     """Where every row read went (docs/metrics.md, data_quality)."""
-    known = "event IN (" + ", ".join(lit(e) for e in _known()) + ")"
+    known = "event IN (" + ", ".join(lit(e) for e in EVENTS) + ")"
     ok = f"{VALID} AND {known} AND ts < {plan.cut}"
     attributed = f"COALESCE(campaign, '') <> '' AND event NOT IN {in_list(ACTIVITY_EVENTS)}"
     tracked = f"campaign IN {in_list(plan.campaigns)}"
@@ -471,12 +473,6 @@ FROM ev
 
 def reasons() -> str:
     return "SELECT reason, COUNT(*) FROM ev WHERE reason IS NOT NULL GROUP BY reason"
-
-
-def _known() -> tuple[str, ...]:
-    from xhsgrow.data.events import KNOWN_EVENTS
-
-    return KNOWN_EVENTS
 
 
 # --- figures from the aggregated tables (small) ------------------------------------------
