@@ -75,3 +75,14 @@ def test_demo_workspace_refuses_a_non_empty_folder(invoke, tmp_path: Path) -> No
     assert result.exit_code == 2
     assert "is not an empty folder" in result.stderr
     assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+
+
+def test_a_failed_run_leaves_nothing_behind(invoke, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    source = tmp_path / "src"
+    shutil.copytree(REPO / "campaigns", source / "campaigns")
+    out = tmp_path / "demo"
+    # every bundled window starts after this day: nothing to generate, an input error
+    result = invoke("-w", str(source), "demo-workspace", str(out), "--as-of", "2020-01-01")
+    assert result.exit_code == 2
+    assert "before the start of every campaign's window" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["src"]  # no demo/, no partial folder

@@ -11,6 +11,8 @@ exact; only the specs are scaled, and each copy says so in its notes.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,32 +124,42 @@ def write_demo_workspace(
         raise UsageError(f"{out} exists and is not an empty folder", hint="pick a new folder")
     if not campaigns:
         raise UsageError(f"no campaigns in {source.campaigns_dir}")
-    (out / "campaigns").mkdir(parents=True, exist_ok=True)
-    events_path = out / "events.parquet"
-    summary = generate_demo_events(
-        campaigns,
-        events_path,
-        events=events,
-        seed=seed,
-        fmt="parquet",
-        as_of=as_of,
-        timezone=source.settings.timezone,
-        progress=progress,
-    )
-    for campaign in campaigns:
-        raw = tomllib.loads(source.spec_path(campaign.id).read_text("utf-8"))
-        scaled = scale_spec(raw, min(1.0, summary.scales.get(campaign.id, 1.0)))
-        text = format_text(schema_comment(campaign.kind) + tomli_w.dumps(scaled))
-        path = out / "campaigns" / f"{campaign.id}.toml"
-        path.write_text(text, "utf-8")
-        _, problems = check_file(path)
-        if problems:  # a scaling rule broke a spec rule: a bug here, never the user's
-            raise SpecError(problems)
-    write_schemas(out)
-    (out / "xhsgrow.toml").write_text(
-        "# A demo workspace written by `xhsgrow demo-workspace`: scaled copies of the\n"
-        "# campaigns and the demo events they are tracked against.\n"
-        f'timezone = "{source.settings.timezone}"\n\n[data]\nsource = "events.parquet"\n',
-        "utf-8",
-    )
-    return DemoWorkspace(out, events_path, summary.rows, dict(summary.scales), as_of)
+    # Built in a hidden sibling folder and renamed into place when complete, so a failed or
+    # killed run leaves nothing half-written behind.
+    tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
+    try:
+        (tmp / "campaigns").mkdir(parents=True)
+        events_path = tmp / "events.parquet"
+        summary = generate_demo_events(
+            campaigns,
+            events_path,
+            events=events,
+            seed=seed,
+            fmt="parquet",
+            as_of=as_of,
+            timezone=source.settings.timezone,
+            progress=progress,
+        )
+        for campaign in campaigns:
+            raw = tomllib.loads(source.spec_path(campaign.id).read_text("utf-8"))
+            scaled = scale_spec(raw, min(1.0, summary.scales.get(campaign.id, 1.0)))
+            text = format_text(schema_comment(campaign.kind) + tomli_w.dumps(scaled))
+            path = tmp / "campaigns" / f"{campaign.id}.toml"
+            path.write_text(text, "utf-8")
+            _, problems = check_file(path)
+            if problems:  # a scaling rule broke a spec rule: a bug here, never the user's
+                raise SpecError(problems)
+        write_schemas(tmp)
+        (tmp / "xhsgrow.toml").write_text(
+            "# A demo workspace written by `xhsgrow demo-workspace`: scaled copies of the\n"
+            "# campaigns and the demo events they are tracked against.\n"
+            f'timezone = "{source.settings.timezone}"\n\n[data]\nsource = "events.parquet"\n',
+            "utf-8",
+        )
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if out.exists():
+        out.rmdir()  # checked empty above
+    tmp.rename(out)
+    return DemoWorkspace(out, out / "events.parquet", summary.rows, dict(summary.scales), as_of)
