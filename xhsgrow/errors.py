@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: Documented exit codes (README, docs/cli.md).
+#: Documented exit codes (README.md, "Exit codes").
 EXIT_OK = 0
 EXIT_FAILED = 1  # a check failed: invalid spec, campaign off track, ...
 EXIT_USAGE = 2  # usage or input error
