@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-from tests.test_plan_gala import gala_spec, round_
-from tests.test_plan_referral import referral_spec
+from tests.plan_helpers import gala_spec, referral_spec, round_
 
 SECTIONS = {
     "en": ["Objective", "Audience", "Mechanics", "Rewards and caps", "Targets", "Risks", "Owners"],

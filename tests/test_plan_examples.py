@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-from tests.test_plan_referral import referral_spec
+from tests.plan_helpers import K_HALF, referral_spec
 from xhsgrow.planning.projection import expected_shares
 from xhsgrow.specs import load_spec
 
@@ -62,15 +62,7 @@ def test_expected_shares_for_every_kind(workspace: Path, invoke) -> None:  # typ
 
 def test_referral_projection_is_the_viral_curve(workspace: Path) -> None:
     # K = 0.5, 1-day cycle: cumulative 0, 500, 750, 875 … of 1,000 -> shares 0, .5, .75, .875
-    path = referral_spec(
-        workspace,
-        assumptions={
-            "seed_inviters": 1000,
-            "invites_per_user": 5,
-            "invite_conversion": 0.1,
-            "cycle_days": 1,
-        },
-    )
+    path = referral_spec(workspace, assumptions=K_HALF)
     shares = expected_shares(load_spec(path))
     assert [round(s, 4) for _, s in shares[:4]] == [0.0, 0.5, 0.75, 0.875]
     assert shares[0][0] == dt.date(2027, 3, 1)

@@ -5,63 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from tests.plan_helpers import EVE, NIGHT, gala_spec, round_
 from xhsgrow.planning import plan_campaign
 from xhsgrow.specs import load_spec
 from xhsgrow.specs.scaffold import scaffold
-
-EVE = dt.date(2027, 2, 5)
-NIGHT = dt.datetime(2027, 2, 5, 20, 30)
-
-
-def round_(name: str = "R1", **over: Any) -> dict[str, Any]:
-    base = {
-        "name": name,
-        "at": NIGHT,
-        "duration_minutes": 10,
-        "prize_pool": 1_000_000.0,
-        "top_prize": 888.0,
-        "expected_participants": 1_200_000,
-        "interactions_per_participant": 10.0,
-        "mechanic": "shake",
-        "shares_to_wechat": False,
-    }
-    return {**base, **over}
-
-
-def gala_spec(
-    ws: Path,
-    *,
-    cid: str = "gala",
-    rounds: list[dict[str, Any]] | None = None,
-    capacity: int = 80_000,
-    warm_up: list[dict[str, Any]] | None = None,
-    assumptions: dict[str, Any] | None = None,
-    targets: dict[str, Any] | None = None,
-    phases: list[dict[str, Any]] | None = None,
-    budget: float = 10_000_000,
-) -> Path:
-    import tomli_w
-
-    data = scaffold("gala", cid, today=dt.date(2026, 12, 1))
-    g = data["gala"]
-    assert g["year"] == 2027
-    g["capacity_rps"] = capacity
-    g["rounds"] = rounds if rounds is not None else [round_()]
-    if warm_up is not None:
-        g["warm_up"] = warm_up
-    if assumptions is not None:
-        g["assumptions"] = assumptions
-    if phases is not None:
-        g["phases"] = phases
-    data["budget"]["amount"] = budget
-    data["targets"] = targets if targets is not None else {"acquired": 1_000_000}
-    path = ws / "campaigns" / f"{cid}.toml"
-    path.write_text(tomli_w.dumps(data), "utf-8")
-    return path
 
 
 def test_headroom_by_hand(workspace: Path) -> None:

@@ -15,54 +15,17 @@ import tomli_w
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.plan_helpers import K_HALF, START, referral_spec
 from xhsgrow.planning import plan_campaign
 from xhsgrow.planning.referral import capped_mean, referral_cap, tier_bonus_per_inviter
 from xhsgrow.specs import load_spec
 from xhsgrow.specs.scaffold import scaffold
 
-START = dt.date(2027, 3, 1)
-
-
-def referral_spec(
-    ws: Path,
-    *,
-    cid: str = "invite",
-    days: int = 60,
-    assumptions: dict[str, Any] | None = None,
-    rewards: dict[str, Any] | None = None,
-    caps: dict[str, Any] | None = None,
-    acquired: int | None = None,
-) -> Path:
-    """A valid referral spec with exactly the assumptions, rewards and caps given."""
-    import tomli_w
-
-    data = scaffold("referral", cid, today=START - dt.timedelta(days=3))
-    data["window"]["start"] = START
-    data["window"]["end"] = START + dt.timedelta(days=days - 1)
-    data["budget"]["amount"] = 100_000_000
-    data["targets"] = {"acquired": acquired} if acquired else {}
-    r = data["referral"]
-    r["rewards"] = {"referrer": 10.0, "referee": 5.0, "currency": "CNY", "tiers": []}
-    r["rewards"].update(rewards or {})
-    r["caps"] = {"pool": 50_000_000.0, **(caps or {})}
-    r["assumptions"] = {"decay": 0.0, "eligible_share": 1.0, **(assumptions or {})}
-    path = ws / "campaigns" / f"{cid}.toml"
-    path.write_text(tomli_w.dumps(data), "utf-8")
-    return path
-
 
 def test_k_half_from_1000_seeds_converges_to_2000_users(workspace: Path) -> None:
     # K = 5 invites × 10% conversion × 100% eligible = 0.5; each generation is half the last:
     # 1,000 + 500 + 250 + … = 1,000 / (1 − 0.5) = 2,000 users in total, 1,000 of them acquired.
-    path = referral_spec(
-        workspace,
-        assumptions={
-            "seed_inviters": 1000,
-            "invites_per_user": 5,
-            "invite_conversion": 0.1,
-            "cycle_days": 1,
-        },
-    )
+    path = referral_spec(workspace, assumptions=K_HALF)
     plan = plan_campaign(load_spec(path)).referral
     assert plan is not None
     assert plan.k_factor == pytest.approx(0.5)
@@ -163,13 +126,7 @@ def test_decay_slows_later_generations(workspace: Path) -> None:
     # decay 50% per cycle: users joining on day 1 (one cycle in) share half as much
     path = referral_spec(
         workspace,
-        assumptions={
-            "seed_inviters": 1000,
-            "invites_per_user": 5,
-            "invite_conversion": 0.1,
-            "cycle_days": 1,
-            "decay": 0.5,
-        },
+        assumptions={**K_HALF, "decay": 0.5},
     )
     r = plan_campaign(load_spec(path)).referral
     assert r is not None
@@ -182,12 +139,7 @@ def test_target_shortfall_is_a_warning(workspace: Path) -> None:
     path = referral_spec(
         workspace,
         acquired=4000,
-        assumptions={
-            "seed_inviters": 1000,
-            "invites_per_user": 5,
-            "invite_conversion": 0.1,
-            "cycle_days": 1,
-        },
+        assumptions=K_HALF,
     )
     plan = plan_campaign(load_spec(path))
     short = next(f for f in plan.findings if f.code == "target_short")
@@ -195,15 +147,7 @@ def test_target_shortfall_is_a_warning(workspace: Path) -> None:
 
 
 def test_cli_table_and_json(workspace: Path, invoke) -> None:  # type: ignore[no-untyped-def]
-    referral_spec(
-        workspace,
-        assumptions={
-            "seed_inviters": 1000,
-            "invites_per_user": 5,
-            "invite_conversion": 0.1,
-            "cycle_days": 1,
-        },
-    )
+    referral_spec(workspace, assumptions=K_HALF)
     result = invoke("plan", "invite")
     assert result.exit_code == 0, result.output
     assert "0.50" in result.output and "2,000" in result.output and "Generations" in result.output

@@ -7,22 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_plan_gala import gala_spec
-from tests.test_plan_referral import referral_spec
+from tests.plan_helpers import K_HALF, gala_spec, referral_spec
 from xhsgrow.errors import UsageError
 from xhsgrow.planning import parse_sweep
 
 
 def test_referral_sweep_table_and_json(workspace: Path, invoke) -> None:  # type: ignore[no-untyped-def]
-    referral_spec(
-        workspace,
-        assumptions={
-            "seed_inviters": 1000,
-            "invites_per_user": 5,
-            "invite_conversion": 0.1,
-            "cycle_days": 1,
-        },
-    )
+    referral_spec(workspace, assumptions=K_HALF)
     result = invoke("plan", "invite", "--sweep", "invite_conversion=0.02:0.1:5", "--format", "json")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
