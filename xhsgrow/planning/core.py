@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from xhsgrow.planning.result import SEVERITIES, Finding, Plan
@@ -9,10 +10,11 @@ from xhsgrow.planning.result import SEVERITIES, Finding, Plan
 
 def plan_campaign(campaign: Any) -> Plan:
     """Run the model of the campaign's kind and collect what a reviewer must know."""
-    from xhsgrow.planning.projection import normalise
+    from xhsgrow.planning.projection import partnership_ramp, shares_of
 
     referral = gala = partnership = None
     findings: list[Finding]
+    daily: list[tuple[dt.date, float]]
     if campaign.kind == "referral":
         from xhsgrow.planning.referral import plan_referral
 
@@ -27,17 +29,9 @@ def plan_campaign(campaign: Any) -> Plan:
         from xhsgrow.planning.partnership import plan_partnership
 
         partnership, findings = plan_partnership(campaign)
-        daily = []
-    if daily:
-        projection = normalise(daily)
-    else:
-        from xhsgrow.planning.projection import expected_shares
-
-        projection = expected_shares(campaign)
-    if not projection:
-        from xhsgrow.planning.projection import _linear
-
-        projection = _linear(campaign.window.start, campaign.window.end)
+        daily = partnership_ramp(campaign)
+    # the same curve as projection.expected_shares, from the models just run
+    projection = shares_of(campaign, daily)
     findings.sort(key=lambda f: SEVERITIES.index(f.severity))
     return Plan(
         campaign_id=campaign.id,

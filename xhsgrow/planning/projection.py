@@ -22,7 +22,11 @@ def expected_shares(campaign: Any) -> list[tuple[dt.date, float]]:
 
     When the model projects nothing at all (e.g. no seed inviters) the curve is linear.
     """
-    daily = _daily(campaign)
+    return shares_of(campaign, _daily(campaign))
+
+
+def shares_of(campaign: Any, daily: list[tuple[dt.date, float]]) -> list[tuple[dt.date, float]]:
+    """Daily amounts -> cumulative shares; linear over the window when they add up to nothing."""
     return normalise(daily) or _linear(campaign.window.start, campaign.window.end)
 
 
@@ -50,6 +54,12 @@ def _daily(campaign: Any) -> list[tuple[dt.date, float]]:
 
         plan, _ = plan_gala(campaign)
         return plan.days
+    return partnership_ramp(campaign)
+
+
+def partnership_ramp(campaign: Any) -> list[tuple[dt.date, float]]:
+    """No growth model: one unit a day from the later of the window's and the agreement's
+    start to the end of the window."""
     start, end = campaign.window.start, campaign.window.end
     ramp_from = max(start, campaign.partnership.agreement.start)
     n = (end - start).days + 1
