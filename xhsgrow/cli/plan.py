@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from xhsgrow.cli.console import plain
+from xhsgrow.rendering.filters import money, thousands
 
 
 class PlanFormat(StrEnum):
@@ -121,16 +122,6 @@ def brief(
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
-def _money(value: float | None, currency: str, digits: int = 0) -> str:
-    from xhsgrow.rendering.filters import money
-
-    return money(value, currency, digits)
-
-
-def _num(value: float | None, digits: int = 0) -> str:
-    return "—" if value is None else f"{value:,.{digits}f}"
-
-
 def _short(value: float) -> str:
     from xhsgrow.rendering.charts import compact_number
 
@@ -158,7 +149,7 @@ def _print_plan(p: Any, campaign: Any) -> None:
     console = out()
     console.print(
         f"[bold]{escape(p.name)}[/]  ({p.campaign_id}, {p.kind})  "
-        f"{p.window[0]} → {p.window[1]}  budget {_money(p.budget, p.currency)}"
+        f"{p.window[0]} → {p.window[1]}  budget {money(p.budget, p.currency)}"
     )
     if p.referral is not None:
         _print_referral(p.referral, campaign, p.currency)
@@ -175,8 +166,8 @@ def _print_referral(r: Any, campaign: Any, cur: str) -> None:
     a = campaign.referral.assumptions
     console = out()
     t = _table("Assumptions", [("", "left"), ("value", "right")])
-    t.add_row("seed inviters", _num(a.seed_inviters))
-    t.add_row("invites per user (per cycle)", _num(a.invites_per_user, 2))
+    t.add_row("seed inviters", thousands(a.seed_inviters))
+    t.add_row("invites per user (per cycle)", thousands(a.invites_per_user, 2))
     t.add_row("invite conversion", _pct(a.invite_conversion))
     t.add_row("eligible share", _pct(a.eligible_share))
     t.add_row("viral cycle", f"{a.cycle_days} day(s)")
@@ -188,17 +179,17 @@ def _print_referral(r: Any, campaign: Any, cur: str) -> None:
     console.print(t)
 
     t = _table("Outcome", [("", "left"), ("value", "right")])
-    t.add_row("acquired (referred users)", _num(r.acquired))
-    t.add_row("total users (seeds + acquired)", _num(r.total_users))
+    t.add_row("acquired (referred users)", thousands(r.acquired))
+    t.add_row("total users (seeds + acquired)", thousands(r.total_users))
     if r.target_acquired:
         t.add_row("of the acquired target", f"{_pct(r.target_reached)} of {r.target_acquired:,}")
     t.add_row("rewarded pairs", f"{r.pairs_paid:,}")
-    t.add_row("referrer rewards", _money(r.referrer_paid, cur))
-    t.add_row("referee rewards", _money(r.referee_paid, cur))
-    t.add_row("tier bonuses", _money(r.tier_bonus_paid, cur))
-    t.add_row("rewards paid", f"{_money(r.rewards_paid, cur)} of a {_money(r.pool, cur)} pool")
+    t.add_row("referrer rewards", money(r.referrer_paid, cur))
+    t.add_row("referee rewards", money(r.referee_paid, cur))
+    t.add_row("tier bonuses", money(r.tier_bonus_paid, cur))
+    t.add_row("rewards paid", f"{money(r.rewards_paid, cur)} of a {money(r.pool, cur)} pool")
     t.add_row("pool runs out", str(r.pool_runs_out) if r.pool_runs_out else "not in the window")
-    t.add_row("reward cost per acquired user", _money(r.cost_per_acquired, cur, 2))
+    t.add_row("reward cost per acquired user", money(r.cost_per_acquired, cur, 2))
     t.add_row("binds first", r.binds_first)
     console.print(t)
 
@@ -206,10 +197,10 @@ def _print_referral(r: Any, campaign: Any, cur: str) -> None:
     shown = r.generations[:12]
     for g in shown:
         label = "seeds" if g.number == 0 else str(g.number)
-        t.add_row(label, str(g.first_day or "—"), _num(g.users))
+        t.add_row(label, str(g.first_day or "—"), thousands(g.users))
     if len(r.generations) > len(shown):
         rest = sum(g.users for g in r.generations[len(shown) :])
-        t.add_row(f"{len(shown)}+", "…", _num(rest))
+        t.add_row(f"{len(shown)}+", "…", thousands(rest))
     console.print(t)
 
     t = _table(
@@ -220,7 +211,10 @@ def _print_referral(r: Any, campaign: Any, cur: str) -> None:
     for i, d in enumerate(r.days):
         if i % 7 == 6 or i == last or i == r.pool_day_index:
             t.add_row(
-                str(d.day), _num(d.new_users), _num(d.cumulative), _money(d.rewards_cumulative, cur)
+                str(d.day),
+                thousands(d.new_users),
+                thousands(d.cumulative),
+                money(d.rewards_cumulative, cur),
             )
     console.print(t)
 
@@ -267,9 +261,9 @@ def _print_gala(g: Any, cur: str) -> None:
     for c in g.rounds:
         t.add_row(
             c.name,
-            _money(c.prize_pool, cur),
+            money(c.prize_pool, cur),
             _pct(c.budget_share),
-            _money(c.top_prize, cur),
+            money(c.top_prize, cur),
             c.mechanic,
             "yes" if c.shares_to_wechat else "no",
         )
@@ -285,8 +279,8 @@ def _print_gala(g: Any, cur: str) -> None:
     else:
         console.print("no rounds: nothing to check against capacity")
     console.print(
-        f"prize pools {_money(g.prize_pools, cur)} = {_pct(g.budget_share)} of the budget "
-        f"{_money(g.budget, cur)}; gala night {g.eve}"
+        f"prize pools {money(g.prize_pools, cur)} = {_pct(g.budget_share)} of the budget "
+        f"{money(g.budget, cur)}; gala night {g.eve}"
     )
     t = _table(
         "New users per phase",
@@ -303,10 +297,10 @@ def _print_gala(g: Any, cur: str) -> None:
             ph.name,
             f"{ph.start} → {ph.end}",
             _pct(ph.share),
-            _num(ph.expected_new_users),
+            thousands(ph.expected_new_users),
             ph.source,
         )
-    t.add_row("total", "", "", _num(g.expected_new_users), "")
+    t.add_row("total", "", "", thousands(g.expected_new_users), "")
     console.print(t)
     ret = ", ".join(f"d{d} {v:.1%}" for d, v in g.retention.items())
     console.print(
@@ -319,13 +313,13 @@ def _print_partnership(p: Any) -> None:
     from rich.markup import escape
 
     from xhsgrow.cli.console import out
-    from xhsgrow.planning.gantt import text_rows
+    from xhsgrow.planning.gantt import span, text_rows
 
     console = out()
     rows, axis = text_rows(p.timeline)
-    width = max(len(r.label) for r in rows)
-    width = min(width, 40)
-    console.print(f"[bold]Timeline[/]  {p.timeline[0].start} → {max(i.end for i in p.timeline)}")
+    width = min(40, max(len(r.label) for r in rows))
+    first, last = span(p.timeline)  # the axis's ends
+    console.print(f"[bold]Timeline[/]  {first} → {last}")
     colours = {"platform": "blue", "government": "green", "both": "bright_black"}
     for r in rows:
         it = r.item
@@ -350,7 +344,7 @@ def _print_partnership(p: Any) -> None:
         for s in p.region_sums:
             regions = ", ".join(f"{name} {v:,.0f}" for _, name, v in s.regions)
             gap = "—" if s.total is None else f"{s.total - s.regional:,.0f}"
-            t.add_row(s.metric, regions, _num(s.regional), _num(s.total), gap)
+            t.add_row(s.metric, regions, thousands(s.regional), thousands(s.total), gap)
         console.print(t)
 
 
@@ -386,7 +380,7 @@ def _print_sweep(s: Any, cur: str) -> None:
             if key == "rewards_paid":
                 cells.append(_symbol(cur) + _short(v))
             elif key == "cost_per_acquired":
-                cells.append(_money(v, cur, 2))
+                cells.append(money(v, cur, 2))
             elif key in ("target_reached", "headroom_pct", "retention_d7"):
                 cells.append(_pct(v))
             elif key == "k_factor":
@@ -396,13 +390,13 @@ def _print_sweep(s: Any, cur: str) -> None:
             elif key in ("acquired", "total_users", "peak_rps", "headroom_rps"):
                 cells.append(_short(v))
             else:
-                cells.append(_num(v))
+                cells.append(thousands(v))
         t.add_row(*cells)
     out().print(t)
 
 
 def _symbol(currency: str) -> str:
-    return _money(0, currency).rstrip("0")
+    return money(0, currency).rstrip("0")
 
 
 def register(app: typer.Typer) -> None:

@@ -14,6 +14,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from xhsgrow.planning.result import Finding, GalaPlan, PhasePlan, RoundCheck
+from xhsgrow.rendering.filters import money
 
 if TYPE_CHECKING:
     from xhsgrow.specs.models import GalaCampaign, Round
@@ -282,9 +283,8 @@ def _findings(campaign: GalaCampaign, p: GalaPlan) -> list[Finding]:
             Finding(
                 "error",
                 "prizes_over_budget",
-                f"prize pools {_money(p.prize_pools, cur)} exceed the budget "
-                f"{_money(p.budget, cur)}",
-                f"奖池合计 {_money(p.prize_pools, cur)} 超出预算 {_money(p.budget, cur)}",
+                f"prize pools {money(p.prize_pools, cur)} exceed the budget {money(p.budget, cur)}",
+                f"奖池合计 {money(p.prize_pools, cur)} 超出预算 {money(p.budget, cur)}",
                 "gala.rounds",
             )
         )
@@ -294,9 +294,8 @@ def _findings(campaign: GalaCampaign, p: GalaPlan) -> list[Finding]:
                 "warning",
                 "prizes_near_budget",
                 f"prize pools take {p.budget_share:.0%} of the budget, leaving "
-                f"{_money(p.budget - p.prize_pools, cur)} for everything else",
-                f"奖池占预算 {p.budget_share:.0%}，"
-                f"其余仅剩 {_money(p.budget - p.prize_pools, cur)}",
+                f"{money(p.budget - p.prize_pools, cur)} for everything else",
+                f"奖池占预算 {p.budget_share:.0%}，其余仅剩 {money(p.budget - p.prize_pools, cur)}",
                 "gala.rounds",
             )
         )
@@ -339,9 +338,3 @@ def _wechat(what: str, mechanic_en: str, mechanic_zh: str, where: str) -> Findin
         f"{what} 向微信分享链接并使用{mechanic_zh}：违反微信外链规则，链接和域名会被封禁",
         where,
     )
-
-
-def _money(value: float, currency: str) -> str:
-    from xhsgrow.rendering.filters import money
-
-    return money(value, currency)

@@ -47,7 +47,7 @@ def text_rows(items: list[TimelineItem], width: int = 48) -> tuple[list[TextRow]
     while month <= hi:
         if month > lo:
             axis[col(month)] = "┼"
-        month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        month = _next_month(month)
     axis[0], axis[-1] = "├", "┤"
     return rows, "".join(axis)
 
@@ -98,7 +98,7 @@ def gantt_svg(items: list[TimelineItem], *, title: str, late_label: str = "late"
                 )
                 shown_year = month.year
             index += 1
-        month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        month = _next_month(month)
     for i, it in enumerate(items):
         y = top + i * row
         colour = PALETTE["bad"] if it.late else colours.get(it.party, PALETTE["expected"])
@@ -126,6 +126,11 @@ def gantt_svg(items: list[TimelineItem], *, title: str, late_label: str = "late"
             )
     out.append("</svg>")
     return "\n".join(out)
+
+
+def _next_month(day: dt.date) -> dt.date:
+    """The first day of the month after ``day``'s."""
+    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 def _clip(text: str, n: int) -> str:

@@ -22,6 +22,7 @@ import math
 from typing import TYPE_CHECKING
 
 from xhsgrow.planning.result import Finding, Generation, ReferralDay, ReferralPlan
+from xhsgrow.rendering.filters import money
 
 if TYPE_CHECKING:
     from xhsgrow.specs.models import ReferralCampaign, Tier
@@ -245,10 +246,10 @@ def _findings(campaign: ReferralCampaign, p: ReferralPlan) -> list[Finding]:
             Finding(
                 "warning",
                 "pool_runs_out",
-                f"the reward pool of {_money(p.pool, cur)} runs out on {p.pool_runs_out} "
+                f"the reward pool of {money(p.pool, cur)} runs out on {p.pool_runs_out} "
                 f"(day {day_no} of {n_days}) after {p.pairs_paid:,} rewarded pairs; "
                 "the campaign stops acquiring then",
-                f"奖池 {_money(p.pool, cur)} 在 {p.pool_runs_out}（第 {day_no}/{n_days} 天）"
+                f"奖池 {money(p.pool, cur)} 在 {p.pool_runs_out}（第 {day_no}/{n_days} 天）"
                 f"耗尽，共奖励 {p.pairs_paid:,} 对邀请",
                 "referral.caps.pool",
             )
@@ -278,9 +279,3 @@ def _findings(campaign: ReferralCampaign, p: ReferralPlan) -> list[Finding]:
             )
         )
     return out
-
-
-def _money(value: float, currency: str) -> str:
-    from xhsgrow.rendering.filters import money
-
-    return money(value, currency)
