@@ -65,13 +65,6 @@ class SettingsError(WorkspaceError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-def _shown(path: Path) -> str:
-    try:
-        return str(Path(os.path.abspath(path)).relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
 def load_settings(path: Path) -> Any:
     """The settings in ``path`` (defaults when it does not exist); SettingsError when broken."""
     if not path.exists():
@@ -79,8 +72,9 @@ def load_settings(path: Path) -> Any:
 
         return Settings()
     from xhsgrow.settings import load_settings_file
+    from xhsgrow.specs.store import display_path
 
     try:
-        return load_settings_file(path, display=_shown(path))
+        return load_settings_file(path, display=display_path(path))
     except SpecError as exc:
         raise SettingsError(exc.problems) from None

@@ -72,10 +72,11 @@ def new(
     """
     from xhsgrow.cli.app import workspace_from
     from xhsgrow.specs import new_spec
+    from xhsgrow.specs.store import display_path
 
-    path = new_spec(workspace_from(ctx), kind.value, campaign_id, force=force)
-    plain(f"created {path}")
-    plain(f"Next: edit it, then run `xhsgrow validate {path}`")
+    shown = display_path(new_spec(workspace_from(ctx), kind.value, campaign_id, force=force))
+    plain(f"created {shown}")
+    plain(f"Next: edit it, then run `xhsgrow validate {shown}`")
 
 
 def validate(

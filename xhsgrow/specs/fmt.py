@@ -55,13 +55,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xhsgrow.errors import Problem, SpecError, XhsgrowError
+from xhsgrow.errors import XhsgrowError
 
 WIDTH = 100
 INDENT = "    "
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _DECIMAL_INT = re.compile(r"([+-]?)([0-9][0-9_]*)")
-_TOML_POS = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 
 #: A blank line inside a run of comments.
 _BLANK = None
@@ -80,7 +79,9 @@ def format_text(text: str, *, name: str = "<text>") -> str:
     FormatError if the result would not hold the same values and comments."""
     crlf = "\r\n" in text and text.count("\n") == text.count("\r\n")
     work = text.replace("\r\n", "\n") if crlf else text
-    data = _parse(work, name)
+    from xhsgrow.specs.loader import parse_toml
+
+    data = parse_toml(work, name)
     if not work.strip():
         return text
     import tomlkit
@@ -110,8 +111,9 @@ def format_file(path: Path, write: bool = True) -> bool:
     left untouched, as is any file the safety net refuses.
     """
     from xhsgrow.specs.loader import read_toml
+    from xhsgrow.specs.store import display_path
 
-    src = read_toml(path)
+    src = read_toml(path, display=display_path(path))
     new = format_text(src.text, name=src.path)
     if new == path.read_bytes().decode("utf-8"):
         return False
@@ -304,17 +306,10 @@ def _tidy(lines: Lines, *, keep_first_blank: bool = False) -> Lines:
 # --- canonical key order -----------------------------------------------------------------
 
 
-def _models_in(annotation: Any) -> list[type]:
-    import typing
-
-    from pydantic import BaseModel
-
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return [annotation]
-    return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
-
-
 def _fields_at(model: type, path: tuple[str, ...]) -> list[str]:
+    """The field order of the first model found at ``path`` inside ``model``."""
+    from xhsgrow.specs.loader import _models_in
+
     current: Any = model
     for part in path:
         info = current.model_fields.get(part)
@@ -452,16 +447,6 @@ def _render(item: Any, depth: int, used: int) -> str:
 
 
 # --- safety net --------------------------------------------------------------------------
-
-
-def _parse(text: str, name: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        message, line, col = str(exc), 1, 1
-        if m := _TOML_POS.search(message):
-            line, col, message = int(m.group(1)), int(m.group(2)), message[: m.start()]
-        raise SpecError([Problem(name, line, col, "", f"TOML syntax error: {message}")]) from None
 
 
 def _comments(text: str) -> list[str]:

@@ -86,7 +86,15 @@ def render_new(kind: str, campaign_id: str) -> str:
 
 
 def new_spec(ws: Workspace, kind: str, campaign_id: str, *, force: bool = False) -> Path:
-    """Write campaigns/ID.toml from the kind's scaffold; refuse to overwrite unless ``force``."""
+    """Write campaigns/ID.toml from the kind's scaffold; refuse to overwrite unless ``force``.
+
+    Also (re)writes schemas/, the target of the spec's ``#:schema`` line."""
+    path = _write_spec(ws, kind, campaign_id, force=force)
+    write_schemas(ws.root)
+    return path
+
+
+def _write_spec(ws: Workspace, kind: str, campaign_id: str, *, force: bool) -> Path:
     import re
 
     from xhsgrow.specs.models import KINDS
@@ -99,13 +107,12 @@ def new_spec(ws: Workspace, kind: str, campaign_id: str, *, force: bool = False)
         )
     path = ws.spec_path(campaign_id)
     if path.exists() and not force:
-        raise UsageError(f"{path} already exists", hint="use --force to overwrite it")
+        raise UsageError(f"{display_path(path)} already exists", hint="use --force to overwrite it")
     text = render_new(kind, campaign_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".toml.tmp")
     tmp.write_text(text, "utf-8")
     tmp.replace(path)
-    write_schemas(ws.root)
     return path
 
 
@@ -134,7 +141,8 @@ def init_workspace(root: Path) -> list[Path]:
     ws = Workspace(root, load_settings(settings_path))
     written = [settings_path]
     for kind, cid in EXAMPLE_IDS.items():
-        written.append(new_spec(ws, kind, cid))
+        written.append(_write_spec(ws, kind, cid, force=False))
+    write_schemas(root)  # once, not once per example
     return written
 
 
