@@ -54,7 +54,7 @@ def load_settings_file(path: Path, *, display: str | None = None) -> Settings:
         raise SpecError(
             [src.problem(tuple(e["loc"]), _message(Settings, e)) for e in exc.errors()]
         ) from None
-    from xhsgrow.specs.rules import suggest
+    from xhsgrow.specs.rules import is_timezone, suggest
 
     problems = [
         src.problem(
@@ -63,20 +63,10 @@ def load_settings_file(path: Path, *, display: str | None = None) -> Settings:
         )
         for name in sorted(set(settings.data.columns) - set(COLUMNS))
     ]
-    if not _is_timezone(settings.timezone):
+    if not is_timezone(settings.timezone):
         problems.append(
             src.problem(("timezone",), f"unknown timezone '{settings.timezone}' (use an IANA name)")
         )
     if problems:
         raise SpecError(problems)
     return settings
-
-
-def _is_timezone(name: str) -> bool:
-    from zoneinfo import ZoneInfo
-
-    try:
-        ZoneInfo(name)
-    except Exception:
-        return False
-    return True

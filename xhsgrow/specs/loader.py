@@ -87,8 +87,13 @@ def read_toml(path: Path, *, display: str | None = None) -> Source:
             col,
         ) from None
     text = text.removeprefix("\ufeff")
+    return Source(shown, text, parse_toml(text, shown))
+
+
+def parse_toml(text: str, shown: str) -> dict[str, Any]:
+    """Parse TOML text; a syntax error is a SpecError at its line and column in ``shown``."""
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         line, col = 1, 1
@@ -98,8 +103,8 @@ def read_toml(path: Path, *, display: str | None = None) -> Source:
         elif _TOML_EOF.search(message):
             line = text.count("\n") + 1
             message = _TOML_EOF.sub("", message)
-        raise fail(f"TOML syntax error: {message}", line, col) from None
-    return Source(shown, text, data)
+        problem = Problem(shown, line, col, "", f"TOML syntax error: {message}")
+        raise SpecError([problem]) from None
 
 
 def _models_in(annotation: Any) -> list[type]:
@@ -179,6 +184,8 @@ def _message(model: type, err: dict[str, Any]) -> str:
         hint = suggest(str(value), options) if isinstance(value, str) else ""
         return f"got {_show(value)}; expected {expected}{hint}"
     if kind == "string_pattern_mismatch":
+        if any(p in ("divisions", "regions") for p in loc if isinstance(p, str)):
+            return f"{_show(value)} is not a 6-digit GB/T 2260 division code"
         return _PATTERN_MESSAGES.get(str(loc[-1]) if loc else "", f"{_show(value)} is not valid")
     if kind == "string_too_short":
         return "must not be empty"
@@ -199,12 +206,6 @@ _PATTERN_MESSAGES = {
     "id": "ids are lower-case letters, digits, '-' and '_', starting with a letter or digit",
     "currency": "a currency is a 3-letter ISO 4217 code such as 'CNY'",
 }
-
-
-def _pattern_message(loc: tuple[Any, ...], value: Any) -> str | None:
-    if any(p in ("divisions", "regions") for p in loc if isinstance(p, str)):
-        return f"{_show(value)} is not a 6-digit GB/T 2260 division code"
-    return None
 
 
 def _misspelt(loc: tuple[Any, ...], err: Any, errors: list[Any]) -> bool:
@@ -289,10 +290,7 @@ def check_source(src: Source) -> tuple[Any, list[Problem]]:
             loc = tuple(err["loc"])
             if loc in secret_paths or _misspelt(loc, err, errors):
                 continue
-            message = _message(model, err)
-            if err["type"] == "string_pattern_mismatch":
-                message = _pattern_message(loc, err.get("input")) or message
-            problems.append(src.problem(loc, message))
+            problems.append(src.problem(loc, _message(model, err)))
         return None, problems
 
     for key, message in rules.check(campaign):

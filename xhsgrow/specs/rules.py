@@ -31,6 +31,17 @@ def suggest(word: str, options: tuple[str, ...] | list[str]) -> str:
     return f"; did you mean '{match[0]}'?" if match else ""
 
 
+def is_timezone(name: str) -> bool:
+    """Whether ``name`` is an IANA timezone this machine knows (specs and xhsgrow.toml)."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(name)
+    except Exception:  # ValueError for a malformed key, ZoneInfoNotFoundError for an unknown one
+        return False
+    return True
+
+
 def check(campaign: Campaign) -> list[Finding]:
     """Every semantic problem of a structurally valid campaign."""
     found: list[Finding] = []
@@ -46,11 +57,7 @@ def _window(c: Campaign) -> Iterator[Finding]:
     w = c.window
     if w.end < w.start:
         yield ("window", "end"), f"end {w.end} is before start {w.start}"
-    try:
-        from zoneinfo import ZoneInfo
-
-        ZoneInfo(w.timezone)
-    except Exception:
+    if not is_timezone(w.timezone):
         yield ("window", "timezone"), f"unknown timezone '{w.timezone}' (use an IANA name)"
 
 
