@@ -221,6 +221,16 @@ def test_nothing_half_written_on_template_error(
     assert not list(workspace.glob(".out.md*"))
 
 
+def test_out_in_a_folder_that_cannot_be_made_is_one_line(
+    invoke: Any, tracked: dict, workspace: Path
+) -> None:
+    (workspace / "site").write_text("a file, not a folder")
+    res = invoke("report", "--out", "site/report.md")
+    assert res.exit_code == 2
+    assert res.stderr.startswith("Error: cannot write site/report.md")
+    assert "Traceback" not in res.output
+
+
 def test_github_step_summary_gets_the_markdown(
     invoke: Any, tracked: dict, workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

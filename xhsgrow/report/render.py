@@ -7,12 +7,12 @@ plus a ``report`` block; CSV has one row per campaign × target.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
 import json
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -224,13 +224,14 @@ def _portfolio_tz(view: PortfolioView) -> str:
 
 def write_atomic(path: Path, text: str) -> None:
     """Write the whole file or nothing (a temporary file renamed into place)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)  # in the try: a bad folder is exit 2
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # e.g. the folder is a file: no temp file to remove
+            tmp.unlink(missing_ok=True)
         raise UsageError(f"cannot write {path}: {exc.strerror}") from None
 
 
@@ -250,17 +251,3 @@ def append_step_summary(text: str) -> Path | None:
             f"cannot append to $GITHUB_STEP_SUMMARY ({path}): {exc.strerror}"
         ) from None
     return path
-
-
-def select(result: TrackingResult, ids: Sequence[str]) -> TrackingResult:
-    """Only the named campaigns (all when ``ids`` is empty); unknown ids are an error."""
-    if not ids:
-        return result
-    known = {c.id for c in result.campaigns}
-    missing = [i for i in ids if i not in known]
-    if missing:
-        raise UsageError(f"no campaign {missing[0]!r} in the tracking result")
-    from dataclasses import replace
-
-    keep = set(ids)
-    return replace(result, campaigns=tuple(c for c in result.campaigns if c.id in keep))
