@@ -100,14 +100,7 @@ def report(
     """
     from xhsgrow.cli.app import workspace_from
     from xhsgrow.cli.options import parse_as_of
-    from xhsgrow.report import (
-        ReportMeta,
-        append_step_summary,
-        exit_code,
-        failing,
-        render,
-        write_atomic,
-    )
+    from xhsgrow.report import ReportMeta, append_step_summary, render, write_atomic
     from xhsgrow.report.run import track_campaigns
 
     ws = workspace_from(ctx)
@@ -133,7 +126,7 @@ def report(
         from xhsgrow.notify import notify as send
 
         plain(send(result, webhook, lang=lang.value, report_url=report_url), stderr=True)
-    _finish(result, meta.fail_on, failing, exit_code)
+    _finish(result, meta.fail_on)
 
 
 def notify(
@@ -167,7 +160,6 @@ def notify(
     from xhsgrow.cli.app import workspace_from
     from xhsgrow.cli.options import parse_as_of
     from xhsgrow.notify import notify as send
-    from xhsgrow.report import exit_code, failing
     from xhsgrow.report.run import track_campaigns
 
     ws = workspace_from(ctx)
@@ -176,7 +168,7 @@ def notify(
     result = track_campaigns(ws, ids or [], data=data, as_of=day, strict=strict)
     message = send(result, webhook, lang=lang.value, report_url=report_url, dry_run=dry_run)
     plain(message, stderr=not dry_run)
-    _finish(result, fail_on.value if fail_on else None, failing, exit_code)
+    _finish(result, fail_on.value if fail_on else None)
 
 
 def _webhook(ws: Any, name: str, config_file: Path | None) -> Any:
@@ -185,7 +177,10 @@ def _webhook(ws: Any, name: str, config_file: Path | None) -> Any:
     return resolve(name, workspace_root=ws.root, config_file=config_file)
 
 
-def _finish(result: Any, fail_on: str | None, failing: Any, exit_code: Any) -> None:
+def _finish(result: Any, fail_on: str | None) -> None:
+    """Exit 1, naming them, when campaigns are at or past --fail-on."""
+    from xhsgrow.report import exit_code, failing
+
     code = exit_code(result, fail_on)
     if code:
         bad = failing(result, fail_on)

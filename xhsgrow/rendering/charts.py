@@ -25,8 +25,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html import escape
+
+from xhsgrow.rendering.filters import percent
 
 #: Colour-blind-safe palette (Okabe-Ito), dark enough to read on white paper.
 PALETTE: dict[str, str] = {
@@ -89,7 +91,6 @@ class _Frame:
     x1: float
     y0: float
     y1: float
-    extra: dict[str, float] = field(default_factory=dict)
 
     def sx(self, x: float) -> float:
         span = (self.x1 - self.x0) or 1.0
@@ -443,10 +444,6 @@ def retention_chart(
     x_label: Callable[[X], str] | None = None,
 ) -> str:
     """Share of new users still active n days later (0..1), plotted as a percentage."""
-
-    def pct(v: float) -> str:
-        return f"{v * 100:.0f}%"
-
     top = max([y for _, y in points if y is not None] + [0.0])
     y_max = min(1.0, max(0.05, top * 1.15))
     return line_chart(
@@ -454,7 +451,7 @@ def retention_chart(
         title=title,
         x_ticks=[x for x, _ in points],
         x_label=x_label or (lambda x: f"D{x}"),
-        y_format=pct,
+        y_format=lambda v: percent(v, 0),
         y_max=y_max,
         height=240,
     )

@@ -14,7 +14,6 @@ from xhsgrow.report.render import (
     exit_code,
     failing,
     render,
-    select,
     write_atomic,
 )
 
@@ -27,6 +26,5 @@ __all__ = [
     "exit_code",
     "failing",
     "render",
-    "select",
     "write_atomic",
 ]

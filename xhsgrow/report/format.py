@@ -99,6 +99,9 @@ def num(value: float | int | None, lang: str = "en") -> str:
 
 def wan(value: float | int) -> str:
     """Chinese large numbers with three significant digits: 99,550 -> 9.96万, 1.026e9 -> 10.3亿."""
+    # Not base.wan on purpose: that one keeps a fixed number of decimals (99,550 -> 10万,
+    # 123,456,789 -> 1.2亿), too coarse for pace and target figures side by side in a report,
+    # and it rounds small values to whole numbers (12.5 -> 12), which num() sends here in zh.
     v = float(value)
     for unit, name in ((1e8, "亿"), (1e4, "万")):
         if abs(v) >= unit:
@@ -117,7 +120,7 @@ def money(value: float | int | None, currency: str = "CNY", lang: str = "en") ->
         return "—"
     digits = 2 if abs(value) < 100 and not float(value).is_integer() else 0
     if _lang(lang) == "zh" and abs(value) >= 1e4:
-        symbol = base.money(0, currency)[:-1]
+        symbol = base.money(0, currency)[:-1]  # "¥0" -> "¥": the currency table stays in base
         sign = "-" if value < 0 else ""
         return f"{sign}{symbol}{wan(abs(value))}"
     return base.money(value, currency, digits)

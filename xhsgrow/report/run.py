@@ -19,8 +19,7 @@ def track_campaigns(
 ) -> TrackingResult:
     """Load the named campaigns (all when none are named) and track them."""
     from xhsgrow.specs import load_campaigns
-
-    campaigns = load_campaigns(ws, list(ids) or None)
     from xhsgrow.tracking.engine import track
 
+    campaigns = load_campaigns(ws, list(ids) or None)
     return track(ws, campaigns, data=data, as_of=as_of, strict=strict)  # type: ignore[no-any-return]
