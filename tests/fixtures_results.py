@@ -9,6 +9,7 @@ daily series, so tests can check the report against arithmetic of their own.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from xhsgrow.tracking.result import (
     CampaignResult,
@@ -57,6 +58,45 @@ def cumulative_target(
                         status_for(pace))  # fmt: skip
 
 
+def campaign(
+    id: str,
+    kind: str,
+    name: str,
+    status: str,
+    *,
+    daily: tuple[DailyRow, ...],
+    curve: tuple[tuple[dt.date, float], ...],
+    budget: float,
+    metrics: dict[str, float | int | None],
+    **rest: Any,
+) -> CampaignResult:
+    """A live campaign in Beijing time as of AS_OF; the window and the elapsed share come from
+    ``curve``, and acquired, activated and cost (first in ``metrics``) are the daily totals."""
+    return CampaignResult(
+        id=id,
+        kind=kind,
+        name=name,
+        status=status,
+        spec_status="live",
+        as_of=AS_OF,
+        window_start=curve[0][0],
+        window_end=curve[-1][0],
+        timezone="Asia/Shanghai",
+        elapsed_share=dict(curve)[AS_OF],
+        budget=budget,
+        currency="CNY",
+        metrics={
+            "acquired": sum(r.acquired for r in daily),
+            "activated": sum(r.activated for r in daily),
+            "cost": sum(r.cost for r in daily),
+            **metrics,
+        },
+        daily=daily,
+        expected_curve=curve,
+        **rest,
+    )
+
+
 # ---- referral: 40-day window, linear plan, 22 days elapsed ------------------------------------
 
 REF_START, REF_END = dt.date(2027, 1, 20), dt.date(2027, 2, 28)
@@ -87,23 +127,15 @@ def referral() -> CampaignResult:
     cpa = TargetResult(
         "cost_per_activated", "ceiling", 18.0, cost / activated, None, None, None, "on_track"
     )
-    return CampaignResult(
-        id="cny-2027-invite",
-        kind="referral",
-        name="CNY 2027 invite-a-friend",
-        status="at_risk",
-        spec_status="live",
-        as_of=AS_OF,
-        window_start=REF_START,
-        window_end=REF_END,
-        timezone="Asia/Shanghai",
-        elapsed_share=share,
+    return campaign(
+        "cny-2027-invite",
+        "referral",
+        "CNY 2027 invite-a-friend",
+        "at_risk",
+        daily=daily,
+        curve=curve,
         budget=1_800_000.0,
-        currency="CNY",
         metrics={
-            "acquired": acquired,
-            "activated": activated,
-            "cost": cost,
             "activation_rate": activated / acquired,
             "retention_d1": 0.46,
             "retention_d7": 0.27,
@@ -115,8 +147,6 @@ def referral() -> CampaignResult:
             SegmentResult("channel", "in_app", "In-app", {"acquired": 31_400}),
             SegmentResult("channel", "sms", "SMS", {"acquired": 6_950}),
         ),
-        daily=daily,
-        expected_curve=curve,
         data_quality=DataQuality(rows_read=1_204_332, rows_rejected=12, duplicates=40),
         referral=ReferralView(
             inviters=21_480,
@@ -162,23 +192,15 @@ def partnership() -> CampaignResult:
         RegionScore("522622", "黄平县", 13_900, 52, 60_000, 250),
         RegionScore("522633", "从江县", 9_500, 40, 40_000, 150),
     )
-    return CampaignResult(
-        id="qiandongnan-2027",
-        kind="partnership",
-        name="黔东南 county name-card programme",
-        status="on_track",
-        spec_status="live",
-        as_of=AS_OF,
-        window_start=PART_START,
-        window_end=PART_END,
-        timezone="Asia/Shanghai",
-        elapsed_share=share,
+    return campaign(
+        "qiandongnan-2027",
+        "partnership",
+        "黔东南 county name-card programme",
+        "on_track",
+        daily=daily,
+        curve=curve,
         budget=2_500_000.0,
-        currency="CNY",
         metrics={
-            "acquired": acquired,
-            "activated": sum(r.activated for r in daily),
-            "cost": sum(r.cost for r in daily),
             "merchants_onboarded": merchants,
             "retention_d1": 0.52,
             "retention_d7": 0.38,
@@ -204,8 +226,6 @@ def partnership() -> CampaignResult:
             )
             for r in regions
         ),
-        daily=daily,
-        expected_curve=curve,
         partnership=PartnershipView(
             regions=regions,
             acquired_in_region=acquired,
@@ -279,25 +299,15 @@ def gala() -> CampaignResult:
             ]
         )
     )
-    return CampaignResult(
-        id="gala-2027",
-        kind="gala",
-        name="Spring Festival Gala 2027",
-        status="off_track",
-        spec_status="live",
-        as_of=AS_OF,
-        window_start=GALA_START,
-        window_end=GALA_END,
-        timezone="Asia/Shanghai",
-        elapsed_share=share,
+    return campaign(
+        "gala-2027",
+        "gala",
+        "Spring Festival Gala 2027",
+        "off_track",
+        daily=daily,
+        curve=curve,
         budget=120_000_000.0,
-        currency="CNY",
-        metrics={
-            "acquired": acquired,
-            "activated": sum(r.activated for r in daily),
-            "cost": sum(r.cost for r in daily),
-            "interactions": inter,
-        },
+        metrics={"interactions": inter},
         targets=(head, it, ret),
         segments=(
             SegmentResult("age_band", "18-24", "18-24", {"acquired": 560_000}),
@@ -305,8 +315,6 @@ def gala() -> CampaignResult:
             SegmentResult("age_band", "35-49", "35-49", {"acquired": 480_000}),
             SegmentResult("age_band", "50+", "50+", {"acquired": 270_000}),
         ),
-        daily=daily,
-        expected_curve=curve,
         data_quality=DataQuality(
             rows_read=48_000_000,
             rows_rejected=3,

@@ -31,6 +31,12 @@ SIGN_FAIL = (
     '{"code":19021,"msg":"sign match fail or timestamp is not within one hour from current time"}'
 )
 FAST = RetryPolicy(attempts=3, backoff=0.01, max_wait=0.05, timeout=5)
+SECRETS = {"feishu": FEISHU_SECRET, "dingtalk": DING_SECRET}  # the platforms that sign
+
+
+def no_secrets(text: str) -> None:
+    for secret in (TOKEN, WECOM_KEY, FEISHU_SECRET, DING_SECRET):
+        assert secret not in text
 
 
 # ---- signatures against the platforms' documented examples -------------------------------------
@@ -214,6 +220,15 @@ class ChatServer:
         self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
 
+    def __enter__(self) -> ChatServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=5)
+
     def answer(self, platform: str, path: str, query: dict, raw: bytes) -> tuple[int, str, dict]:
         scripted = self.script[platform].pop(0) if self.script[platform] else None
         if scripted == "500":
@@ -235,11 +250,7 @@ class ChatServer:
             key = f"{ts}\n{FEISHU_SECRET}".encode()
             want = base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode()
             if body.get("sign") != want or abs(time.time() - ts) > 3600:
-                return (
-                    200,
-                    SIGN_FAIL,
-                    {},
-                )
+                return 200, SIGN_FAIL, {}
             if scripted == "ratelimit":
                 return (
                     200,
@@ -294,18 +305,14 @@ class ChatServer:
 
     def hook(self, platform: str, token: str = TOKEN, secret: str | None = "default") -> Webhook:
         if secret == "default":
-            secret = {"feishu": FEISHU_SECRET, "dingtalk": DING_SECRET}.get(platform)
+            secret = SECRETS.get(platform)
         return Webhook("team", platform, self.url(platform, token), secret)
 
 
 @pytest.fixture
 def chat() -> Iterator[ChatServer]:
-    server = ChatServer()
-    server.thread.start()
-    yield server
-    server.httpd.shutdown()
-    server.httpd.server_close()
-    server.thread.join(timeout=5)
+    with ChatServer() as server:
+        yield server
 
 
 PLATFORMS = ["feishu", "wecom", "dingtalk", "slack"]
@@ -335,8 +342,7 @@ def test_gives_up_with_a_clear_error_and_no_secret(chat: ChatServer, platform: s
         send.post(prepare(chat.hook(platform), summarize(tracking_result())), policy=FAST)
     message = str(info.value)
     assert "gave up after 3 tries" in message and f"{platform} webhook 'team'" in message
-    for secret in (TOKEN, WECOM_KEY, FEISHU_SECRET, DING_SECRET):
-        assert secret not in message
+    no_secrets(message)
     assert not chat.delivered[platform]
 
 
@@ -367,14 +373,8 @@ def tracked(monkeypatch: pytest.MonkeyPatch, workspace: Path) -> None:
 def configure(monkeypatch: pytest.MonkeyPatch, chat: ChatServer, platform: str) -> None:
     monkeypatch.setenv("XHSGROW_WEBHOOK_TEAM_URL", chat.url(platform))
     monkeypatch.setenv("XHSGROW_WEBHOOK_TEAM_KIND", platform)
-    secret = {"feishu": FEISHU_SECRET, "dingtalk": DING_SECRET}.get(platform)
-    if secret:
-        monkeypatch.setenv("XHSGROW_WEBHOOK_TEAM_SECRET", secret)
-
-
-def no_secrets(text: str) -> None:
-    for secret in (TOKEN, WECOM_KEY, FEISHU_SECRET, DING_SECRET):
-        assert secret not in text
+    if platform in SECRETS:
+        monkeypatch.setenv("XHSGROW_WEBHOOK_TEAM_SECRET", SECRETS[platform])
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)

@@ -85,11 +85,8 @@ def shell_argv(cmd: str, env: dict[str, str]) -> list[str]:
 
 @pytest.fixture
 def chat() -> Iterator[ChatServer]:
-    server = ChatServer()
-    server.thread.start()
-    yield server
-    server.httpd.shutdown()
-    server.httpd.server_close()
+    with ChatServer() as server:
+        yield server
 
 
 @pytest.mark.skipif(not Path("/bin/bash").exists(), reason="needs bash to expand the step")
