@@ -127,6 +127,9 @@ def compute(
                 hint="fix or drop those rows, or run without --strict to count and skip them",
             )
     dups = int(con.execute(sql.DUPLICATES).fetchone()[0] or 0)
+    reasons = _reasons(con) if counts["rejected"] else {}
+    if source.structural_reject_count:
+        reasons["structure"] = source.structural_reject_count
     quality = DataQuality(
         rows_read=counts["rows_read"] + source.structural_reject_count,
         rows_rejected=rejected,
@@ -136,20 +139,10 @@ def compute(
         outside_windows=counts["outside_windows"],
         after_as_of=counts["after_as_of"],
         other_campaigns=counts["other_campaigns"],
-        rejected_by_reason=_reasons(con) if counts["rejected"] else {},
+        rejected_by_reason=reasons,
     )
-    if source.structural_reject_count:
-        reasons = dict(quality.rejected_by_reason)
-        reasons["structure"] = source.structural_reject_count
-        quality = _replace(quality, rejected_by_reason=reasons)
     facts = _facts(con, campaigns, plan)
     return facts, quality
-
-
-def _replace(q: DataQuality, **changes: Any) -> DataQuality:
-    from dataclasses import replace
-
-    return replace(q, **changes)
 
 
 def _reasons(con: Any) -> dict[str, int]:
@@ -203,11 +196,9 @@ def _facts(con: Any, campaigns: Sequence[Any], plan: sql.Plan) -> dict[str, Camp
         f.activated += int(activated or 0)
         f.referred_signups += int(referred or 0)
 
-    names = [f"e{n}" for n in RETENTION_DAYS]
     for cid, *vals in con.execute(sql.retention(RETENTION_DAYS)).fetchall():
         for i, n in enumerate(RETENTION_DAYS):
             facts[cid].retention[n] = (int(vals[2 * i] or 0), int(vals[2 * i + 1] or 0))
-    del names
 
     for cid, k in con.execute(sql.REFERRED_BY_ACQUIRED).fetchall():
         facts[cid].referred_by_acquired = int(k)
@@ -262,8 +253,7 @@ def _facts(con: Any, campaigns: Sequence[Any], plan: sql.Plan) -> dict[str, Camp
         seg["cost"] = float(amount or 0)
 
     con.execute(sql.REWARDS_BY_USER)
-    referral_ids = [c.id for c in campaigns if c.kind == "referral"]
-    if referral_ids:
+    if any(c.kind == "referral" for c in campaigns):
         _referral(con, campaigns, facts)
     gala = [c for c in campaigns if c.kind == "gala"]
     if gala:

@@ -46,12 +46,14 @@ Progress = Callable[[str, float], None]
 
 def resolve_data(ws: Any, data: str | None) -> str:
     """--data, else $XHSGROW_DATA, else [data] source (relative to the workspace)."""
+    from xhsgrow.data.http_source import is_url
+
     chosen = data or os.environ.get(ENV_DATA)
     if chosen:
         return chosen
     source = getattr(getattr(ws.settings, "data", None), "source", None)
     if source:
-        if source.startswith(("http://", "https://")) or os.path.isabs(source):
+        if is_url(source) or os.path.isabs(source):
             return str(source)
         return str(ws.root / source)
     raise UsageError(
@@ -305,14 +307,18 @@ def _referral_view(f: CampaignFacts, m: dict[str, Any]) -> ReferralView:
         k_factor=m["k_factor"],
         top_referrers=f.top_referrers,
         fraud_flags=f.fraud_flags,
-        money_at_risk=round(sum(x.money_at_risk for x in f.fraud_flags), 2),
+        money_at_risk=m["money_at_risk"],
     )
 
 
 def _in_region(c: Any, f: CampaignFacts) -> tuple[int, int]:
+    return _in_areas(c.partnership.partner.divisions, f)
+
+
+def _in_areas(areas: Sequence[str], f: CampaignFacts) -> tuple[int, int]:
+    """(acquired, merchants onboarded) in the region segments that ``areas`` cover."""
     from xhsgrow.specs.divisions import covers
 
-    areas = c.partnership.partner.divisions
     acquired = merchants = 0
     for (dim, code), figures in f.segments.items():
         if dim == "region" and any(covers(a, code) for a in areas):
@@ -329,11 +335,7 @@ def _partnership_view(c: Any, f: CampaignFacts, as_of: dt.date) -> PartnershipVi
     }
     regions = []
     for area in c.partnership.partner.divisions:
-        acquired = merchants = 0
-        for (dim, code), figures in f.segments.items():
-            if dim == "region" and divisions.covers(area, code):
-                acquired += int(figures.get("acquired", 0))
-                merchants += int(figures.get("merchants_onboarded", 0))
+        acquired, merchants = _in_areas([area], f)
         regions.append(
             RegionScore(
                 code=area,

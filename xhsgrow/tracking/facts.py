@@ -51,5 +51,3 @@ class CampaignFacts:
     top_referrers: tuple[Referrer, ...] = ()
     fraud_flags: tuple[FraudFlag, ...] = ()
     gala: GalaView | None = None
-    #: region code -> (acquired, merchants onboarded), for partnership region scores
-    regions: dict[str, tuple[int, int]] = field(default_factory=dict)

@@ -33,16 +33,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
-from xhsgrow.data.contract import EVENTS
+from xhsgrow.data.contract import COLUMNS, EVENTS
 
 #: Events counted per occurrence (so an exact duplicate must not count twice).
 COUNTED_EVENTS: tuple[str, ...] = ("invite", "reward", "interaction", "merchant_onboarded")
 #: The counted events kept one row per distinct event (``cnt``): all but interactions.
 KEPT_EVENTS: tuple[str, ...] = ("invite", "reward", "merchant_onboarded")
 ACTIVITY_EVENTS: tuple[str, ...] = ("active", "activate")
-ALL_COLUMNS = (
-    "ts, event, user_id, campaign, channel, region, age_band, referrer_id, amount, device_id, ip"
-)
 CAMP_COLUMNS = (
     "campaign VARCHAR, kind VARCHAR, tz VARCHAR, tzi INTEGER, w_start DATE, w_end DATE, "
     "as_of DATE, last_day DATE, act_days INTEGER, off_us BIGINT, max_per_device INTEGER, "
@@ -165,17 +162,7 @@ def days_between(a: str, b: str) -> str:
 
 
 #: The columns other than ts and user_id: duplicates agree on all of them.
-OTHER_COLUMNS = (
-    "event",
-    "campaign",
-    "channel",
-    "region",
-    "age_band",
-    "referrer_id",
-    "amount",
-    "device_id",
-    "ip",
-)
+OTHER_COLUMNS = tuple(c for c in COLUMNS if c not in ("event_time", "user_id"))
 
 
 def row_key() -> str:
