@@ -236,6 +236,13 @@ def test_a_missing_required_column_names_it(ws, tmp_path: Path) -> None:  # type
         run(ws, data)
 
 
+def test_json_lines_without_one_object_say_so(ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = tmp_path / "e.jsonl"
+    data.write_text("{not json\n[1, 2]\n", "utf-8")
+    with pytest.raises(UsageError, match="no line is a JSON object"):
+        run(ws, data)
+
+
 def test_data_source_from_env_then_settings(ws, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from xhsgrow.tracking.engine import track
     from xhsgrow.workspace import open_workspace

@@ -51,7 +51,6 @@ class EventSource:
     structural_rejects: list[tuple[str, int | None, str]] = field(default_factory=list)
     structural_reject_count: int = 0
     _tmpdir: str | None = None
-    _raw_sql: str = ""  # the mapped, untyped source (for locating rejected rows)
     _raw_for: Any = None  # files -> the same SELECT over just those files
     _col_types: dict[str, str] = field(default_factory=dict)
     _threads: int = 1
@@ -163,9 +162,8 @@ def connect(settings: Any = None) -> Any:
     import duckdb
 
     data = getattr(settings, "data", None)
-    config: dict[str, Any] = {}
     try:
-        con = duckdb.connect(":memory:", config=config)
+        con = duckdb.connect(":memory:")
         tz = getattr(settings, "timezone", "Asia/Shanghai")
         con.execute(f"SET TimeZone = {_lit(tz)}")
         threads = getattr(data, "threads", None) or max(1, os.cpu_count() or 1)
@@ -207,6 +205,11 @@ def open_events(data: str, settings: Any = None) -> EventSource:
                 types = {str(name): str(kind) for name, kind, *_ in described}
         except duckdb.Error as exc:
             raise UsageError(f"--data {data}: cannot read {fmt}: {_first_line(exc)}") from None
+        if fmt == "jsonl" and not types:
+            raise UsageError(
+                f"--data {data}: no line is a JSON object",
+                hint='JSON Lines holds one object per line: {"event_time": ..., "event": ...}',
+            )
         lower = {name.lower(): name for name in types}
         select: list[str] = []
         col_types: dict[str, str] = {}
@@ -243,7 +246,6 @@ def open_events(data: str, settings: Any = None) -> EventSource:
 
         off = fixed_offset_us(getattr(settings, "timezone", "Asia/Shanghai"))
         col_types[OFFSET_KEY] = "" if off is None else str(off)
-        src._raw_sql = raw
         src._col_types = col_types
         typed = _typed_sql(col_types, plain=fmt == "parquet")
         if fmt == "parquet":

@@ -148,6 +148,8 @@ def _facts(
 
 
 def _campaign(f: Any, c: Any, item: dict[str, Any], as_of: dt.date, where: str) -> None:
+    from xhsgrow.tracking.facts import DAILY_FIELDS
+
     days = item.get("days", [])
     _need(isinstance(days, list), f"{where}.days", "expected a list")
     last = min(as_of, c.window.end)
@@ -167,13 +169,8 @@ def _campaign(f: Any, c: Any, item: dict[str, Any], as_of: dt.date, where: str) 
         inside = c.window.start <= day <= last
         if inside:
             daily = f.daily.setdefault(day, {})
-            for k in ("acquired", "activated", "referred_signups", "invites"):
-                daily[k] = daily.get(k, 0) + values[k]
-            daily["merchants_onboarded"] = (
-                daily.get("merchants_onboarded", 0) + values["merchants_onboarded"]
-            )
-            daily["interactions"] = daily.get("interactions", 0) + values["interactions"]
-            daily["cost"] = daily.get("cost", 0) + cost
+            for k in DAILY_FIELDS:
+                daily[k] = daily.get(k, 0) + (cost if k == "cost" else values[k])
             f.acquired += values["acquired"]
             f.activated += values["activated"]
             f.referred_signups += values["referred_signups"]
