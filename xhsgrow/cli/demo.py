@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -139,8 +140,9 @@ def _shown(path: Path) -> str:
 
 
 def _progress(events: int, quiet: bool) -> tuple[Any, Any]:
-    """A rich progress bar on stderr for big runs; (callback, stop)."""
-    if quiet or events < _BIG:
+    """A rich progress bar on stderr for big runs, only when stderr is a terminal (in a pipe
+    or a CI log it would leave a blank line); (callback, stop)."""
+    if quiet or events < _BIG or not sys.stderr.isatty():
         return None, lambda: None
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
