@@ -146,35 +146,29 @@ def test_quiet_hours_use_an_injected_clock_and_the_daily_cap_counts_today(setup)
     assert len(channel.calls) == 2 and report.count("capped") == 1
 
 
+def _send(invoke, *more: str):
+    """`outreach send example-partnership -c c.csv -t merchant-invite.zh --via smtp [more...]`."""
+    return invoke(
+        "outreach",
+        "send",
+        "example-partnership",
+        "-c",
+        "c.csv",
+        "-t",
+        "merchant-invite.zh",
+        "--via",
+        "smtp",
+        *more,
+    )
+
+
 def test_settings_quiet_hours_apply_by_default(tmp_path: Path, invoke):
     init_workspace(tmp_path)
     (tmp_path / "xhsgrow.toml").write_text('quiet_hours = "00:00-23:59"\n', encoding="utf-8")
     (tmp_path / "c.csv").write_text("name,shop,email\nA,S,a@example.cn\n", encoding="utf-8")
-    result = invoke(
-        "outreach",
-        "send",
-        "example-partnership",
-        "-c",
-        "c.csv",
-        "-t",
-        "merchant-invite.zh",
-        "--via",
-        "smtp",
-    )
+    result = _send(invoke)
     assert "deferred (quiet hours) 1" in result.output
-    result = invoke(
-        "outreach",
-        "send",
-        "example-partnership",
-        "-c",
-        "c.csv",
-        "-t",
-        "merchant-invite.zh",
-        "--via",
-        "smtp",
-        "--quiet-hours",
-        "none",
-    )
+    result = _send(invoke, "--quiet-hours", "none")
     assert "would send 1" in result.output
 
 
@@ -184,18 +178,6 @@ def test_a_bad_timezone_in_any_row_stops_the_run_before_sending(tmp_path: Path, 
         "name,shop,email,timezone\nA,S,a@example.cn,Asia/Shanghai\nB,S,b@example.cn,Mars/Base\n",
         encoding="utf-8",
     )
-    result = invoke(
-        "outreach",
-        "send",
-        "example-partnership",
-        "-c",
-        "c.csv",
-        "-t",
-        "merchant-invite.zh",
-        "--via",
-        "smtp",
-        "--quiet-hours",
-        "none",
-    )
+    result = _send(invoke, "--quiet-hours", "none")
     assert result.exit_code == 2
     assert "c.csv:3: unknown timezone 'Mars/Base'" in result.output

@@ -23,6 +23,17 @@ def ws(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.fixture
+def render(invoke):
+    """Run `outreach render CAMPAIGN -c CONTACTS -t TEMPLATE [more...]` (campaign defaults to
+    example-partnership)."""
+
+    def _render(contacts: str, template: str, *more: str, campaign: str = "example-partnership"):
+        return invoke("outreach", "render", campaign, "-c", contacts, "-t", template, *more)
+
+    return _render
+
+
 def _tpl(ws: Path, name: str, text: str) -> Path:
     path = ws / "templates" / name
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -59,46 +70,24 @@ def _html(path: Path) -> str:
         ("referral.jsonl", ["小雨", "Amy"]),
     ],
 )
-def test_contacts_in_every_supported_shape_render_one_message_each(ws, invoke, file, names):
+def test_contacts_in_every_supported_shape_render_one_message_each(ws, render, file, names):
     tpl = "Subject: Hi {{ contact.name }}\n\nHello {{ contact.name }}.\n"
     _tpl(ws, "hi.md", tpl)
     out = ws / "out"
-    result = invoke(
-        "outreach",
-        "render",
-        "example-partnership",
-        "-c",
-        file,
-        "-t",
-        "hi",
-        "-o",
-        str(out),
-        "--via",
-        "webhook",
-    )
+    result = render(file, "hi", "-o", str(out), "--via", "webhook")
     assert result.exit_code == 0, result.output
     texts = [p.read_text(encoding="utf-8") for p in sorted(out.glob("*.txt"))]
     assert texts == [f"Subject: Hi {n}\n\nHello {n}.\n" for n in names]
 
 
-def test_a_quoted_field_with_the_delimiter_stays_one_field(ws, invoke):
+def test_a_quoted_field_with_the_delimiter_stays_one_field(ws, render):
     _tpl(ws, "shop.md", "Subject: x\n\n[{{ contact.shop }}]\n")
-    result = invoke(
-        "outreach", "render", "example-partnership", "-c", "merchants.csv", "-t", "shop", "-p", "2"
-    )
+    result = render("merchants.csv", "shop", "-p", "2")
     assert "[苗家茶舍, 西江店]" in result.output
 
 
-def test_gbk_contacts_are_refused_with_the_fix(ws, invoke):
-    result = invoke(
-        "outreach",
-        "render",
-        "example-partnership",
-        "-c",
-        "merchants-gbk.csv",
-        "-t",
-        "merchant-invite.zh",
-    )
+def test_gbk_contacts_are_refused_with_the_fix(ws, render):
+    result = render("merchants-gbk.csv", "merchant-invite.zh")
     assert result.exit_code == 2
     assert "GBK" in result.output and "UTF-8" in result.output
     assert "iconv -f GBK -t UTF-8" in result.output
@@ -113,49 +102,34 @@ def test_gbk_contacts_are_refused_with_the_fix(ws, invoke):
         ("missing.csv", "missing.csv: no such contacts file"),
     ],
 )
-def test_bad_contact_files_name_the_file_and_line(ws, invoke, file, expected):
-    result = invoke(
-        "outreach",
-        "render",
-        "example-partnership",
-        "-c",
-        file,
-        "-t",
-        "merchant-invite.zh",
-        "-o",
-        "out",
-    )
+def test_bad_contact_files_name_the_file_and_line(ws, render, file, expected):
+    result = render(file, "merchant-invite.zh", "-o", "out")
     assert result.exit_code == 2
     assert expected in result.output
     assert not (ws / "out").exists()
 
 
-def test_empty_contacts_file_is_an_error(ws, invoke):
+def test_empty_contacts_file_is_an_error(ws, render):
     (ws / "empty.csv").write_text("name,email\n", encoding="utf-8")
-    result = invoke(
-        "outreach", "render", "example-partnership", "-c", "empty.csv", "-t", "merchant-invite.zh"
-    )
+    result = render("empty.csv", "merchant-invite.zh")
     assert result.exit_code == 2
     assert "no contacts" in result.output
+
+
+def test_contacts_file_of_delimiters_only_has_no_header(ws, render):
+    (ws / "commas.csv").write_text(",,,\n", encoding="utf-8")
+    result = render("commas.csv", "merchant-invite.zh")
+    assert result.exit_code == 2
+    assert "commas.csv: no header line" in result.output
 
 
 # -- strict templates ------------------------------------------------------------------------
 
 
-def test_missing_field_is_reported_for_every_row_with_template_line(ws, invoke):
+def test_missing_field_is_reported_for_every_row_with_template_line(ws, render):
     # line 4 uses contact.city; only fans.tsv has it -> merchants.csv fails on all 3 rows
     _tpl(ws, "city.md", "Subject: Hello\n\nDear {{ contact.name }},\n{{ contact.city }} awaits.\n")
-    result = invoke(
-        "outreach",
-        "render",
-        "example-partnership",
-        "-c",
-        "merchants.csv",
-        "-t",
-        "city",
-        "-o",
-        "out",
-    )
+    result = render("merchants.csv", "city", "-o", "out")
     assert result.exit_code == 2
     for line in (2, 3, 4):  # the three contact rows of merchants.csv
         assert "city.md:4: missing field 'city'" in result.output
@@ -164,69 +138,65 @@ def test_missing_field_is_reported_for_every_row_with_template_line(ws, invoke):
     assert not (ws / "out").exists()
 
 
-def test_template_syntax_error_names_the_line(ws, invoke):
+def test_template_syntax_error_names_the_line(ws, render):
     _tpl(ws, "broken.md", "Subject: x\n\nHello\n{% if contact.name %}\nno endif\n")
-    result = invoke(
-        "outreach", "render", "example-partnership", "-c", "merchants.csv", "-t", "broken"
-    )
+    result = render("merchants.csv", "broken")
     assert result.exit_code == 2
     assert re.search(r"broken\.md:\d+: template syntax error", result.output)
 
 
-def test_unknown_template_name_points_at_the_listing(ws, invoke):
-    result = invoke(
-        "outreach", "render", "example-partnership", "-c", "merchants.csv", "-t", "no-such-template"
-    )
+def test_unknown_template_name_points_at_the_listing(ws, render):
+    result = render("merchants.csv", "no-such-template")
     assert result.exit_code == 2
     assert "no template 'no-such-template'" in result.output
     assert "xhsgrow templates" in result.output
 
 
-def test_email_template_without_subject_is_an_error(ws, invoke):
+def test_email_template_without_subject_is_an_error(ws, render):
     _tpl(ws, "nosubject.md", "Hello {{ contact.name }}\n")
-    result = invoke(
-        "outreach",
-        "render",
-        "example-partnership",
-        "-c",
-        "merchants.csv",
-        "-t",
-        "nosubject",
-        "--via",
-        "smtp",
-    )
+    result = render("merchants.csv", "nosubject", "--via", "smtp")
     assert result.exit_code == 2
     assert "no Subject: header" in result.output
 
 
-def test_unknown_header_is_an_error(ws, invoke):
+def test_unknown_header_is_an_error(ws, render):
     _tpl(ws, "to.md", "Subject: hi\nBcc: boss@example.com\n\nHello\n")
-    result = invoke("outreach", "render", "example-partnership", "-c", "merchants.csv", "-t", "to")
+    result = render("merchants.csv", "to")
     assert result.exit_code == 2
     assert "unknown header 'Bcc'" in result.output
+
+
+def test_number_filters_take_csv_text_and_name_a_bad_value(ws, render):
+    (ws / "amounts.csv").write_text(
+        "name,email,amount\nA,a@example.cn,12345\nB,b@example.cn,\nC,c@example.cn,lots\n",
+        encoding="utf-8",
+    )
+    _tpl(ws, "amount.md", "Subject: x\n\n{{ contact.amount | money }} {{ contact.amount | wan }}\n")
+    result = render("amounts.csv", "amount")
+    assert result.exit_code == 2
+    assert "amount.md:3: ValueError: not a number: 'lots' (contact on amounts.csv line 4)" in (
+        result.output
+    )
+    assert "1 of 3 contact(s) fail to render" in result.output
+    (ws / "amounts.csv").write_text(
+        "name,email,amount\nA,a@example.cn,12345\nB,b@example.cn,\n", encoding="utf-8"
+    )
+    result = render("amounts.csv", "amount", "-p", "2")
+    assert result.exit_code == 0, result.output
+    assert "¥12,345 1.2万" in result.output and "— —" in result.output
 
 
 # -- safety --------------------------------------------------------------------------------
 
 
-def test_contact_data_is_data_never_template_code_markup_or_headers(ws, invoke):
+def test_contact_data_is_data_never_template_code_markup_or_headers(ws, render):
     _tpl(
         ws,
         "inj.md",
         "Subject: Hello {{ contact.name }}\n\nDear {{ contact.name }} of {{ contact.shop }}.\n",
     )
     out = ws / "out"
-    result = invoke(
-        "outreach",
-        "render",
-        "example-partnership",
-        "-c",
-        "injection.csv",
-        "-t",
-        "inj",
-        "-o",
-        str(out),
-    )
+    result = render("injection.csv", "inj", "-o", str(out))
     assert result.exit_code == 0, result.output
     first = _plain(out / "000001.eml")
     assert "Dear {{ 7*7 }} of {{ ''.__class__.__mro__ }}." in first
@@ -241,25 +211,15 @@ def test_contact_data_is_data_never_template_code_markup_or_headers(ws, invoke):
     assert third["Bcc"] is None
 
 
-def test_template_cannot_reach_python_internals(ws, invoke):
+def test_template_cannot_reach_python_internals(ws, render):
     _tpl(ws, "evil.md", "Subject: x\n\n{{ ''.__class__.__mro__[1].__subclasses__() }}\n")
-    result = invoke(
-        "outreach",
-        "render",
-        "example-partnership",
-        "-c",
-        "merchants.csv",
-        "-t",
-        "evil",
-        "-o",
-        "out",
-    )
+    result = render("merchants.csv", "evil", "-o", "out")
     assert result.exit_code == 2
     assert "unsafe" in result.output or "missing field" in result.output
     assert not (ws / "out").exists()
 
 
-def test_markdown_in_the_template_becomes_html_and_links_are_safe(ws, invoke):
+def test_markdown_in_the_template_becomes_html_and_links_are_safe(ws, render):
     _tpl(
         ws,
         "md.md",
@@ -267,29 +227,17 @@ def test_markdown_in_the_template_becomes_html_and_links_are_safe(ws, invoke):
         "{{ contact.email }}) and <b>raw</b>.\n",
     )
     out = ws / "out"
-    invoke(
-        "outreach",
-        "render",
-        "example-partnership",
-        "-c",
-        "merchants.csv",
-        "-t",
-        "md",
-        "-o",
-        str(out),
-    )
+    render("merchants.csv", "md", "-o", str(out))
     html = _html(out / "000001.eml")
     assert "<strong>Hi</strong> 王建国" in html
     assert 'href="wang.jianguo@leishan-silver.example.cn"' in html
     assert "&lt;b&gt;raw&lt;/b&gt;" in html  # raw HTML in a template is shown, not run
 
 
-def test_javascript_url_from_data_is_neutralised(ws, invoke):
+def test_javascript_url_from_data_is_neutralised(ws, render):
     (ws / "links.csv").write_text("name,url\nA,javascript:alert(1)\n", encoding="utf-8")
     _tpl(ws, "link.md", "Subject: x\n\n[open]({{ contact.url }})\n")
-    invoke(
-        "outreach", "render", "example-partnership", "-c", "links.csv", "-t", "link", "-o", "out"
-    )
+    render("links.csv", "link", "-o", "out")
     html = _html(ws / "out" / "000001.eml")
     assert "javascript:" not in html
     assert 'href="#"' in html
@@ -298,25 +246,13 @@ def test_javascript_url_from_data_is_neutralised(ws, invoke):
 # -- templates: lookup and built-ins --------------------------------------------------------
 
 
-def test_template_by_path_and_workspace_overrides_builtin(ws, invoke):
+def test_template_by_path_and_workspace_overrides_builtin(ws, render):
     _tpl(ws, "outreach/gala-reminder.zh.md", "Subject: 自定义提醒\n\n{{ contact.name }}，今晚见\n")
-    result = invoke(
-        "outreach", "render", "example-gala", "-c", "merchants.csv", "-t", "gala-reminder.zh"
-    )
+    result = render("merchants.csv", "gala-reminder.zh", campaign="example-gala")
     assert "Subject: 自定义提醒" in result.output and "王建国，今晚见" in result.output
     path = ws / "elsewhere.txt"
     path.write_text("短信：{{ contact.name }}\n", encoding="utf-8")
-    result = invoke(
-        "outreach",
-        "render",
-        "example-gala",
-        "-c",
-        "merchants.csv",
-        "-t",
-        str(path),
-        "--via",
-        "sms-http",
-    )
+    result = render("merchants.csv", str(path), "--via", "sms-http", campaign="example-gala")
     assert "短信：王建国" in result.output
 
 
@@ -331,54 +267,30 @@ BUILTINS = [
 
 
 @pytest.mark.parametrize(("campaign", "template", "via", "expect"), BUILTINS)
-def test_builtin_email_templates_render(ws, invoke, campaign, template, via, expect):
-    result = invoke(
-        "outreach",
-        "render",
-        campaign,
-        "-c",
-        "merchants.csv",
-        "-t",
-        template,
-        "-p",
-        "3",
-        "--via",
-        via,
-    )
+def test_builtin_email_templates_render(ws, render, campaign, template, via, expect):
+    result = render("merchants.csv", template, "-p", "3", "--via", via, campaign=campaign)
     assert result.exit_code == 0, result.output
     assert expect in result.output
     assert result.output.count("Subject: ") == 3
 
 
-def test_gala_reminder_names_the_eve_and_rounds(ws, invoke):
+def test_gala_reminder_names_the_eve_and_rounds(ws, render):
     from xhsgrow.specs import load_campaigns
     from xhsgrow.workspace import open_workspace
 
     (gala,) = load_campaigns(open_workspace(ws), ["example-gala"])
     night = next(p for p in gala.gala.phases if p.name == "gala_night").start
-    result = invoke(
-        "outreach", "render", "example-gala", "-c", "merchants.csv", "-t", "gala-reminder.zh"
-    )
+    result = render("merchants.csv", "gala-reminder.zh", campaign="example-gala")
     assert f"除夕（{night.month}月{night.day}日）" in result.output
     for r in gala.gala.rounds:
         assert f"- {r.at:%H:%M} {r.name}" in result.output
 
 
 @pytest.mark.parametrize("template", ["referral-invite.zh", "referral-invite.en"])
-def test_referral_invite_is_a_short_body_only_sms(ws, invoke, template):
+def test_referral_invite_is_a_short_body_only_sms(ws, render, template):
     out = ws / "out"
-    result = invoke(
-        "outreach",
-        "render",
-        "example-referral",
-        "-c",
-        "referral.jsonl",
-        "-t",
-        template,
-        "--via",
-        "sms-http",
-        "-o",
-        str(out),
+    result = render(
+        "referral.jsonl", template, "--via", "sms-http", "-o", str(out), campaign="example-referral"
     )
     assert result.exit_code == 0, result.output
     texts = [p.read_text(encoding="utf-8") for p in sorted(out.glob("*.txt"))]
@@ -389,20 +301,8 @@ def test_referral_invite_is_a_short_body_only_sms(ws, invoke, template):
     assert ("拒收请回复R" if template.endswith("zh") else "Reply STOP") in texts[0]
 
 
-def test_preview_masks_addresses(ws, invoke):
-    result = invoke(
-        "outreach",
-        "render",
-        "example-partnership",
-        "-c",
-        "merchants.csv",
-        "-t",
-        "merchant-invite.zh",
-        "-p",
-        "2",
-        "--via",
-        "sms-http",
-    )
+def test_preview_masks_addresses(ws, render):
+    result = render("merchants.csv", "merchant-invite.zh", "-p", "2", "--via", "sms-http")
     assert "To: 138****5678" in result.output and "To: 139****1111" in result.output
     assert "13812345678" not in result.output
 
@@ -463,21 +363,9 @@ def test_figures_for_an_unknown_campaign_is_an_error():
         campaign_figures(_tracking("example-partnership", 1, 1), "other")
 
 
-def test_render_out_is_all_or_nothing_and_replaces_only_its_own_folder(ws, invoke):
+def test_render_out_is_all_or_nothing_and_replaces_only_its_own_folder(ws, render):
     out = ws / "out"
-    result = invoke(
-        "outreach",
-        "render",
-        "example-partnership",
-        "-c",
-        "merchants.csv",
-        "-t",
-        "merchant-invite.zh",
-        "-o",
-        str(out),
-        "-p",
-        "0",
-    )
+    result = render("merchants.csv", "merchant-invite.zh", "-o", str(out), "-p", "0")
     assert result.exit_code == 0
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
         "000001.eml",
@@ -485,32 +373,12 @@ def test_render_out_is_all_or_nothing_and_replaces_only_its_own_folder(ws, invok
         "000003.eml",
     ]
     # a second render replaces the first one's files
-    result = invoke(
-        "outreach",
-        "render",
-        "example-partnership",
-        "-c",
-        "merchants-bom-semicolon.csv",
-        "-t",
-        "merchant-invite.zh",
-        "-o",
-        str(out),
-    )
+    result = render("merchants-bom-semicolon.csv", "merchant-invite.zh", "-o", str(out))
     assert result.exit_code == 0
     assert len(list(out.glob("*.eml"))) == 2
     # a failing render leaves the previous output alone and no partial folder behind
     _tpl(ws, "bad.md", "Subject: x\n\n{{ contact.nope }}\n")
-    result = invoke(
-        "outreach",
-        "render",
-        "example-partnership",
-        "-c",
-        "merchants.csv",
-        "-t",
-        "bad",
-        "-o",
-        str(out),
-    )
+    result = render("merchants.csv", "bad", "-o", str(out))
     assert result.exit_code == 2
     assert len(list(out.glob("*.eml"))) == 2
     assert [p.name for p in ws.iterdir() if p.name.startswith(".out")] == []
@@ -518,22 +386,19 @@ def test_render_out_is_all_or_nothing_and_replaces_only_its_own_folder(ws, invok
     other = ws / "notes"
     other.mkdir()
     (other / "keep.md").write_text("mine", encoding="utf-8")
-    result = invoke(
-        "outreach",
-        "render",
-        "example-partnership",
-        "-c",
-        "merchants.csv",
-        "-t",
-        "merchant-invite.zh",
-        "-o",
-        str(other),
-    )
+    result = render("merchants.csv", "merchant-invite.zh", "-o", str(other))
     assert result.exit_code == 2 and "holds other files" in result.output
     assert [p.name for p in other.iterdir()] == ["keep.md"]
 
 
-def test_data_option_puts_todays_tracking_figures_in_the_message(ws, invoke):
+def test_out_that_is_an_existing_file_is_refused(ws, render):
+    before = (ws / "merchants.csv").read_bytes()
+    result = render("merchants.csv", "merchant-invite.zh", "-o", "merchants.csv")
+    assert result.exit_code == 2 and "exists and is not a folder" in result.output
+    assert (ws / "merchants.csv").read_bytes() == before
+
+
+def test_data_option_puts_todays_tracking_figures_in_the_message(ws, render):
     from xhsgrow.data.demo import write_demo_events
     from xhsgrow.specs import load_campaigns
     from xhsgrow.tracking.engine import track
@@ -544,18 +409,8 @@ def test_data_option_puts_todays_tracking_figures_in_the_message(ws, invoke):
     as_of = campaign.window.start + dt.timedelta(days=40)
     events = write_demo_events([campaign], ws / "events.parquet", events=3000, seed=7, as_of=as_of)
     figures = track(w, [campaign], data=str(events), as_of=as_of).campaigns[0].metrics
-    result = invoke(
-        "outreach",
-        "render",
-        "example-partnership",
-        "-c",
-        "merchants.csv",
-        "-t",
-        "partner-milestone.en",
-        "--data",
-        str(events),
-        "--as-of",
-        as_of.isoformat(),
+    result = render(
+        "merchants.csv", "partner-milestone.en", "--data", str(events), "--as-of", as_of.isoformat()
     )
     assert result.exit_code == 0, result.output
     assert f"## Figures (as of {as_of})" in result.output

@@ -124,7 +124,15 @@ def ws(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _send(invoke, *args: str, contacts: str = "contacts.csv", tpl: str = "merchant-invite.zh"):
+def _send(
+    invoke,
+    *args: str,
+    contacts: str = "contacts.csv",
+    tpl: str = "merchant-invite.zh",
+    quiet: str | None = "none",
+):
+    """`outreach send` via smtp; ``quiet`` is --quiet-hours (None: the settings' default)."""
+    quiet_hours = ("--quiet-hours", quiet) if quiet is not None else ()
     return invoke(
         "outreach",
         "send",
@@ -135,8 +143,7 @@ def _send(invoke, *args: str, contacts: str = "contacts.csv", tpl: str = "mercha
         tpl,
         "--via",
         "smtp",
-        "--quiet-hours",
-        "none",
+        *quiet_hours,
         *args,
     )
 
@@ -336,21 +343,7 @@ def test_quiet_hours_in_the_recipients_timezone(ws, invoke, smtp):
     _write_contacts(ws / "contacts.csv", people)
     now = dt.datetime.now(ZoneInfo("Asia/Shanghai"))
     quiet = f"{(now - dt.timedelta(hours=1)):%H:%M}-{(now + dt.timedelta(hours=1)):%H:%M}"
-    result = invoke(
-        "outreach",
-        "send",
-        CAMPAIGN,
-        "-c",
-        "contacts.csv",
-        "-t",
-        "merchant-invite.zh",
-        "--via",
-        "smtp",
-        "--no-dry-run",
-        "--no-limit",
-        "--quiet-hours",
-        quiet,
-    )
+    result = _send(invoke, "--no-dry-run", "--no-limit", quiet=quiet)
     assert result.exit_code == 0, result.output
     assert smtp.delivered() == [people[1]["email"]]
     assert "deferred (quiet hours) 1" in result.output
@@ -364,18 +357,7 @@ def test_bad_quiet_hours_and_rate_are_usage_errors(ws, invoke, smtp):
         (("--quiet-hours", "9pm-8am"), "expected HH:MM-HH:MM"),
         (("--rate", "fast"), "expected N/min"),
     ]:
-        result = invoke(
-            "outreach",
-            "send",
-            CAMPAIGN,
-            "-c",
-            "contacts.csv",
-            "-t",
-            "merchant-invite.zh",
-            "--via",
-            "smtp",
-            *args,
-        )
+        result = _send(invoke, *args, quiet=None)
         assert result.exit_code == 2 and text in result.output
 
 
@@ -516,6 +498,11 @@ def test_status_before_any_send(ws, invoke, smtp):
     result = invoke("outreach", "status", CAMPAIGN)
     assert result.exit_code == 0
     assert "no messages recorded for 'example-partnership' yet" in result.output
+
+
+def test_status_of_an_unknown_campaign_is_a_usage_error(ws, invoke):
+    result = invoke("outreach", "status", "nope")
+    assert result.exit_code == 2 and "no campaign 'nope'" in result.output
 
 
 def test_unknown_campaign_is_a_usage_error(ws, invoke, smtp):
