@@ -62,6 +62,14 @@ def _show(message: Any) -> None:
     plain("-" * 60)
 
 
+def _send_command(campaign_id: str, contacts: Path, template: str, via: Via) -> str:
+    """The `outreach send` command line for these inputs, for the Next: hints."""
+    return (
+        f"xhsgrow outreach send {campaign_id} --contacts {shlex.quote(str(contacts))} "
+        f"--template {shlex.quote(template)} --via {via.value}"
+    )
+
+
 def _render_problems(exc: Any) -> None:
     for problem in exc.problems[:50]:
         plain(f"  {problem}", stderr=True)
@@ -131,11 +139,7 @@ def render(
         )
     else:
         plain(f"rendered {n} message(s)", stderr=True)
-    plain(
-        f"Next: xhsgrow outreach send {campaign_id} --contacts {shlex.quote(str(contacts))} "
-        f"--template {shlex.quote(template)} --via {via.value}",
-        stderr=True,
-    )
+    plain(f"Next: {_send_command(campaign_id, contacts, template, via)}", stderr=True)
 
 
 def send(
@@ -263,11 +267,7 @@ def send(
         for item in to_send[:preview]:
             _show(item.message)
     _summary(report)
-    base = (
-        f"xhsgrow outreach send {campaign_id} --contacts {shlex.quote(str(contacts))} "
-        f"--template {shlex.quote(template)} --via {via.value}"
-    )
-    _hint(report, base, options)
+    _hint(report, _send_command(campaign_id, contacts, template, via), options)
     if report.aborted:
         raise SendFailed(
             f"stopped: {report.aborted}; {report.sent} sent this run",

@@ -19,7 +19,7 @@ import html as html_lib
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -306,36 +306,26 @@ class Composer:
                 problems.append(self._problem(contacts, row, _explain(exc)))
                 continue
             except HeaderError as exc:
-                problems.append(
-                    RenderProblem(self.ref.label, None, str(contacts.path), row.line, str(exc))
-                )
+                problems.append(self._problem(contacts, row, str(exc), in_template=False))
                 continue
             bad = _bad_address_header(message) if self.channel == "smtp" else None
+            if bad is None and self.channel == "smtp" and not message.subject.strip():
+                bad = "no Subject: header (email needs one)"
             if bad:
-                problems.append(
-                    RenderProblem(self.ref.label, None, str(contacts.path), row.line, bad)
-                )
-                continue
-            if self.channel == "smtp" and not message.subject.strip():
-                problems.append(
-                    RenderProblem(
-                        self.ref.label,
-                        None,
-                        str(contacts.path),
-                        row.line,
-                        "no Subject: header (email needs one)",
-                    )
-                )
+                problems.append(self._problem(contacts, row, bad, in_template=False))
                 continue
             if not problems:
                 yield message  # streamed; the caller must not act before the end
         if problems:
             raise RenderErrors(problems, len(contacts.rows))
 
-    def _problem(self, contacts: Contacts, row: ContactRow, message: str) -> RenderProblem:
-        return RenderProblem(
-            self.ref.label, _template_line(self.template), str(contacts.path), row.line, message
-        )
+    def _problem(
+        self, contacts: Contacts, row: ContactRow, message: str, *, in_template: bool = True
+    ) -> RenderProblem:
+        """A problem for ``row``; ``in_template``: name the template line being handled (an
+        error raised while the template ran), else the message as a whole is at fault."""
+        line = _template_line(self.template) if in_template else None
+        return RenderProblem(self.ref.label, line, str(contacts.path), row.line, message)
 
 
 _HTML_HEAD = (
@@ -572,9 +562,12 @@ def _prepare_out(out: Path) -> Path:
     if out.suffix in FILE_FORMATS:
         if out.exists() and not out.is_file():
             raise TemplateError(f"--out {out}: exists and is not a file")
-    elif out.exists() and (
-        not out.is_dir() or (any(out.iterdir()) and not (out / RENDER_MARK).exists())
-    ):
+    elif out.exists() and not out.is_dir():
+        raise TemplateError(
+            f"--out {out}: exists and is not a folder; choose a new or empty folder "
+            "(or FILE.jsonl / FILE.mbox for one file)"
+        )
+    elif out.exists() and any(out.iterdir()) and not (out / RENDER_MARK).exists():
         raise TemplateError(
             f"--out {out}: exists and holds other files; choose a new or empty folder"
         )
@@ -607,27 +600,6 @@ def _publish(tmp: Path, out: Path) -> None:
         tmp.rename(out)
 
 
-def write_messages(messages: Iterable[Message], out: Path, *, html: bool = True) -> int:
-    """Write one file per message into ``out``: NNNNNN.eml for email (MIME, plain text + HTML;
-    one file, because creating files is what costs at 100,000 messages) or NNNNNN.txt (the
-    body alone) for SMS and chat; returns how many were written.
-
-    All or nothing: files go to a hidden folder beside ``out`` that replaces it only when
-    every message rendered (``messages`` may be a lazy ``iter_render``, which raises at the
-    end). A previous render's folder is replaced; any other non-empty folder is refused.
-    """
-    import shutil
-
-    tmp = _prepare_out(out)
-    try:
-        n = _write_stream(messages, tmp, 0, html)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    _publish(tmp, out)
-    return n
-
-
 def render_to_dir(
     composer: Composer,
     contacts: Contacts,
@@ -636,11 +608,17 @@ def render_to_dir(
     keep: int = 0,
     workers: int | None = None,
 ) -> tuple[int, list[Message]]:
-    """Render every contact into files in ``out`` (see ``write_messages``; an ``out`` ending
-    in .jsonl or .mbox gets every message in that one file instead), on ``workers``
-    processes (default: one per CPU, up to 4, for 2,000 rows or more, where fork exists);
-    returns the count and the first ``keep`` messages. Any failing row fails the whole
-    render with every problem listed, and nothing is written."""
+    """Render every contact into files in ``out``, on ``workers`` processes (default: one
+    per CPU, up to 4, for 2,000 rows or more, where fork exists); returns the count and the
+    first ``keep`` messages.
+
+    One file per message: NNNNNN.eml for email (MIME, plain text + HTML; one file, because
+    creating files is what costs at 100,000 messages) or NNNNNN.txt (the body alone) for SMS
+    and chat; an ``out`` ending in .jsonl or .mbox gets every message in that one file.
+
+    All or nothing: files go to a hidden folder beside ``out`` that replaces it only when
+    every row rendered; any failing row fails the whole render with every problem listed.
+    A previous render's folder is replaced; any other non-empty folder is refused."""
     import multiprocessing as mp
     import shutil
 
@@ -712,6 +690,3 @@ def render_to_dir(
         raise
     _publish(tmp, out)
     return sum(n for n, _, _ in results), results[0][2]
-
-
-Renderer = Callable[[ContactRow], Message]

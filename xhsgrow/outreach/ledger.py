@@ -30,8 +30,6 @@ from typing import Any
 from xhsgrow.outreach.errors import LedgerBusy
 from xhsgrow.outreach.mask import mask, normalise
 
-STATES = ("sending", "sent", "failed", "unknown")
-
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (
     key TEXT PRIMARY KEY,

@@ -129,13 +129,6 @@ class SendReport:
     def count(self, state: str) -> int:
         return sum(1 for p in self.plan if p.state == state)
 
-    @property
-    def remaining(self) -> int:
-        """Messages still to send after this run (not counting failures and unknowns)."""
-        return sum(
-            1 for p in self.plan if p.state in ("send", "quiet", "capped", "limit", "pending")
-        )
-
 
 Progress = Callable[[Planned, str, str], None]
 

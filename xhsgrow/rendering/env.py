@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-BUILTIN_PACKAGE = "xhsgrow"
 BUILTIN_FOLDER = "templates"
 
 
