@@ -177,7 +177,19 @@ class TemplateStatus:
 
 
 def ledger_status(workspace: Any, campaign_id: str) -> list[TemplateStatus]:
-    """Per template: sent, failed, unknown and pending (from the last run's contact count)."""
+    """Per template: sent, failed, unknown and pending (from the last run's contact count).
+
+    A campaign with nothing in the ledger must have a spec: a mistyped id is an error, not
+    "nothing sent yet" (records of a campaign whose spec was since removed still show)."""
+    out = _ledger_status(workspace, campaign_id)
+    if not out and not workspace.spec_path(campaign_id).exists():
+        from xhsgrow.specs import load_campaigns
+
+        load_campaigns(workspace, [campaign_id])  # raises "no campaign 'ID' (known: ...)"
+    return out
+
+
+def _ledger_status(workspace: Any, campaign_id: str) -> list[TemplateStatus]:
     path = ledger_path(workspace)
     if not path.exists():
         return []

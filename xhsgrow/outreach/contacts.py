@@ -10,7 +10,7 @@ import csv
 import hashlib
 import io
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,6 @@ class Contacts:
     columns: list[str]
     sha256: str
     delimiter: str | None = None  # None for JSON Lines
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _decode(path: Path, raw: bytes) -> str:
@@ -109,7 +108,8 @@ def _read_csv(path: Path, text: str) -> tuple[list[ContactRow], list[str], str]:
             )
     except csv.Error as exc:
         raise ContactsError(f"{path}:{reader.line_num}: {exc}") from None
-    assert header is not None
+    if header is None:  # e.g. a line of delimiters only
+        raise ContactsError(f"{path}: no header line; expected column names, then contacts")
     return rows, header, delimiter
 
 

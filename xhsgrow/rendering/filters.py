@@ -1,18 +1,38 @@
-"""Filters for readers: thousands separators, 万/亿, money with ¥, percentages."""
+"""Filters for readers: thousands separators, 万/亿, money with ¥, percentages.
+
+Each takes a number, or a number written as text (contact columns from a CSV file are text);
+``None`` or a blank cell shows as "—".
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+Number = float | int | str | None
 
-def thousands(value: float | int | None, digits: int = 0) -> str:
+
+def _number(value: Any) -> Any:
+    """``value`` itself, a numeric string as a float, or None for a blank one."""
+    if not isinstance(value, str):
+        return value
+    if not value.strip():
+        return None
+    try:
+        return float(value.replace(",", ""))
+    except ValueError:
+        raise ValueError(f"not a number: {value!r}") from None
+
+
+def thousands(value: Number, digits: int = 0) -> str:
+    value = _number(value)
     if value is None:
         return "—"
     return f"{value:,.{digits}f}"
 
 
-def wan(value: float | int | None, digits: int = 1) -> str:
+def wan(value: Number, digits: int = 1) -> str:
     """Chinese large-number style: 12,345 -> 1.2万, 320,000,000 -> 3.2亿."""
+    value = _number(value)
     if value is None:
         return "—"
     v = float(value)
@@ -23,7 +43,8 @@ def wan(value: float | int | None, digits: int = 1) -> str:
     return f"{v:,.0f}"
 
 
-def money(value: float | int | None, currency: str = "CNY", digits: int = 0) -> str:
+def money(value: Number, currency: str = "CNY", digits: int = 0) -> str:
+    value = _number(value)
     if value is None:
         return "—"
     symbol = {"CNY": "¥", "USD": "$", "EUR": "€", "HKD": "HK$"}.get(currency, currency + " ")
@@ -31,7 +52,8 @@ def money(value: float | int | None, currency: str = "CNY", digits: int = 0) -> 
     return f"{sign}{symbol}{abs(value):,.{digits}f}"
 
 
-def percent(value: float | None, digits: int = 1) -> str:
+def percent(value: Number, digits: int = 1) -> str:
+    value = _number(value)
     if value is None:
         return "—"
     return f"{value * 100:.{digits}f}%"
