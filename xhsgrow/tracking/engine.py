@@ -141,6 +141,9 @@ def metrics_of(c: Any, f: CampaignFacts) -> dict[str, float | int | None]:
     for n in (1, 7, 30):
         old, kept = f.retention.get(n, (0, 0))
         m[f"retention_d{n}"] = _ratio(kept, old)
+    # Money is summed in parallel, exact only to the cent: ratios use the cent-rounded cost so
+    # that the same data always gives the same figures to the last bit.
+    cost = round(f.cost, 2)
     m.update(
         {
             "invites": f.invites,
@@ -148,9 +151,9 @@ def metrics_of(c: Any, f: CampaignFacts) -> dict[str, float | int | None]:
             "referred_signups": f.referred_signups,
             "invite_conversion": _ratio(f.referred_signups, f.invites),
             "k_factor": _ratio(f.referred_by_acquired, f.acquired),
-            "cost": round(f.cost, 2),
-            "cost_per_activated": _ratio(f.cost, f.activated),
-            "budget_burn": _ratio(f.cost, c.budget.amount),
+            "cost": cost,
+            "cost_per_activated": _ratio(cost, f.activated),
+            "budget_burn": _ratio(cost, c.budget.amount),
             "merchants_onboarded": f.merchants_onboarded,
             "interactions": f.interactions,
         }
