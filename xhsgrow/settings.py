@@ -16,6 +16,22 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
+class SparkSettings(_Model):
+    """How ``engine = "spark"`` reaches Spark (see docs/engines.md)."""
+
+    master: str | None = Field(
+        None, description="spark.master: 'local[*]' (the default), 'yarn', 'spark://host:7077'…"
+    )
+    remote: str | None = Field(
+        None,
+        description="A Spark Connect URL, e.g. 'sc://spark.example.com:15002' (not with master).",
+    )
+    app_name: str = Field("xhsgrow", description="The application name Spark shows.")
+    conf: dict[str, str] = Field(
+        default_factory=dict, description="Any other Spark setting, e.g. spark.executor.memory."
+    )
+
+
 class DataSettings(_Model):
     """Where tracking reads events from (see docs/data.md)."""
 
@@ -28,6 +44,7 @@ class DataSettings(_Model):
     memory_limit: str | None = Field(None, description="DuckDB memory limit, e.g. '1GB'.")
     temp_directory: str | None = Field(None, description="Where DuckDB spills beyond memory.")
     threads: Annotated[int, Field(gt=0)] | None = None
+    spark: SparkSettings = Field(default_factory=SparkSettings)
 
 
 class Settings(_Model):
