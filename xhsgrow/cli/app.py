@@ -87,11 +87,31 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 @cache
-def _module_group(module: str) -> Any:
-    """The click group holding the commands one CLI module registers."""
+def _registered(module: str) -> typer.Typer:
+    """A Typer app holding what one CLI module registers (registered once per process)."""
     sub = typer.Typer()
     importlib.import_module(f"xhsgrow.cli.{module}").register(sub)
-    return typer.main.get_group(sub)
+    return sub
+
+
+@cache
+def _command(module: str, name: str) -> Any:
+    """The click command ``name`` from the CLI module that registers it.
+
+    Only that command is converted to click: typer inspects every parameter of every command
+    it converts, and `xhsgrow validate` need not pay for the module's six other commands.
+    """
+    sub = _registered(module)
+    wanted = [info for info in sub.registered_commands if _name(info) == name]
+    if wanted:  # a plain command; a sub-app (`outreach`) comes from the whole module
+        sub = typer.Typer()
+        sub.registered_commands = wanted
+    return typer.main.get_group(sub).commands.get(name)
+
+
+def _name(info: Any) -> str:
+    """The name typer gives a registered command (its own, or the function's, dashed)."""
+    return info.name or typer.main.get_command_name(getattr(info.callback, "__name__", ""))
 
 
 class _Group(TyperGroup):
@@ -119,7 +139,7 @@ class _Group(TyperGroup):
         module, summary = entry
         if self._listing_only and f"xhsgrow.cli.{module}" not in sys.modules:
             return TyperCommand(cmd_name, help=summary, short_help=summary)
-        return _module_group(module).get_command(ctx, cmd_name)
+        return _command(module, cmd_name)
 
     _listing_only = False
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -117,7 +116,7 @@ def validate(
                 for path, problems in report.results.items()
             ],
         }
-        plain(json.dumps(doc, indent=2, ensure_ascii=False))
+        _print_json(doc)
     else:
         for problem in report.problems:
             plain(str(problem))
@@ -134,6 +133,12 @@ def validate(
             plain(f"::error file={p.path},line={p.line},col={p.col}::{_gha_escape(message)}")
     if not report.ok:
         raise typer.Exit(EXIT_FAILED)
+
+
+def _print_json(doc: Any) -> None:
+    import json  # not at the top: the text output of `validate` never needs it
+
+    plain(json.dumps(doc, indent=2, ensure_ascii=False))
 
 
 def _gha_escape(text: str) -> str:
@@ -245,7 +250,7 @@ def list_(
             }
             for c in campaigns
         ]
-        plain(json.dumps(rows, indent=2, ensure_ascii=False))
+        _print_json(rows)
         return
     from rich import box
     from rich.table import Table
@@ -324,7 +329,7 @@ def show(
     (campaign,) = load_campaigns(workspace_from(ctx), [campaign_id])
     data = campaign.model_dump(mode="json")
     if format is ListFormat.json:
-        plain(json.dumps(data, indent=2, ensure_ascii=False))
+        _print_json(data)
         return
     from rich.panel import Panel
     from rich.tree import Tree
@@ -378,7 +383,7 @@ def schema(
     """
     from xhsgrow.specs import json_schema
 
-    plain(json.dumps(json_schema(kind.value), indent=2, ensure_ascii=False))
+    _print_json(json_schema(kind.value))
 
 
 def register(app: typer.Typer) -> None:

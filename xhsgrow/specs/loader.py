@@ -16,8 +16,9 @@ from xhsgrow.specs.locate import Path as KeyPath
 from xhsgrow.specs.locate import dotted, key_positions, locate
 
 MAX_BYTES = 1_000_000
-_TOML_POS = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
-_TOML_EOF = re.compile(r"\s*\(at end of document\)\s*$")
+# as text, not compiled at import: only a file with a syntax error needs them
+_TOML_POS = r"\s*\(at line (\d+), column (\d+)\)\s*$"
+_TOML_EOF = r"\s*\(at end of document\)\s*$"
 
 
 class Source:
@@ -97,12 +98,12 @@ def parse_toml(text: str, shown: str) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         line, col = 1, 1
-        if m := _TOML_POS.search(message):
+        if m := re.search(_TOML_POS, message):
             line, col = int(m.group(1)), int(m.group(2))
             message = message[: m.start()]
-        elif _TOML_EOF.search(message):
+        elif re.search(_TOML_EOF, message):
             line = text.count("\n") + 1
-            message = _TOML_EOF.sub("", message)
+            message = re.sub(_TOML_EOF, "", message)
         problem = Problem(shown, line, col, "", f"TOML syntax error: {message}")
         raise SpecError([problem]) from None
 

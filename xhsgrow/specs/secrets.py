@@ -8,42 +8,57 @@ from typing import Any
 
 from xhsgrow.specs.locate import Path
 
-_SECRET_KEY = re.compile(
+# Patterns as text: re compiles and caches each on first use, and the cheap checks in
+# secret_reason mean most specs never need most of them (compiling all four at import cost
+# about a millisecond of `xhsgrow validate`'s start-up).
+_SECRET_KEY = (
     r"(^|_)(password|passwd|secret|token|api_?key|access_?key|private_?key|webhook_?url|"
-    r"signing_?key|credentials?)($|_)",
-    re.IGNORECASE,
+    r"signing_?key|credentials?)($|_)"
 )
-_WEBHOOK = re.compile(
+# every word above contains one of these (checked on ASCII keys, lower-cased)
+_SECRET_KEY_PARTS = ("pass", "secret", "token", "key", "url", "credential")
+_WEBHOOK = (
     r"(open\.feishu\.cn/open-apis/bot/v2/hook/|open\.larksuite\.com/open-apis/bot/v2/hook/|"
     r"qyapi\.weixin\.qq\.com/cgi-bin/webhook/send|oapi\.dingtalk\.com/robot/send|"
-    r"hooks\.slack\.com/services/)",
-    re.IGNORECASE,
+    r"hooks\.slack\.com/services/)"
 )
-_URL_TOKEN = re.compile(
+_URL_TOKEN = (
     # anywhere in the value: a note may paste a link with its token
     r"\b[a-z][a-z0-9+.-]*://([^\s]*[?&](key|token|access_token|secret|sig|signature|api_key|"
-    r"apikey|password)=[^&\s]+|[^/\s:@]+:[^/\s@]+@)",
-    re.IGNORECASE,
+    r"apikey|password)=[^&\s]+|[^/\s:@]+:[^/\s@]+@)"
 )
-_API_KEY = re.compile(
+_API_KEY = (
     r"^(sk-[A-Za-z0-9_-]{16,}|xox[abpr]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}|ghp_[A-Za-z0-9]{30,}|"
     r"gh[ousr]_[A-Za-z0-9]{30,}|AIza[0-9A-Za-z_-]{30,})$"
 )
+_API_KEY_PREFIXES = ("sk-", "xox", "AKIA", "gh", "AIza")
 
 
 def secret_reason(key: str, value: Any) -> str | None:
     """Why ``value`` under ``key`` looks like a secret, or None. Never includes the value."""
     if not isinstance(value, str) or not value.strip():
         return None
-    if _WEBHOOK.search(value):
+    # Each pattern runs only where its literal part occurs: "/" in every webhook, "://" in
+    # every URL, a known prefix on every API key.
+    if "/" in value and re.search(_WEBHOOK, value, re.IGNORECASE):
         return "looks like a chat webhook URL, which carries its token"
-    if _URL_TOKEN.search(value):
+    if "://" in value and re.search(_URL_TOKEN, value, re.IGNORECASE):
         return "looks like a URL with a token or password in it"
-    if _API_KEY.match(value.strip()):
+    stripped = value.strip()
+    if stripped.startswith(_API_KEY_PREFIXES) and re.match(_API_KEY, stripped):
         return "looks like an API key"
-    if _SECRET_KEY.search(key):
+    if _may_name_secret(key) and re.search(_SECRET_KEY, key, re.IGNORECASE):
         return f"'{key}' holds a secret"
     return None
+
+
+def _may_name_secret(key: str) -> bool:
+    # a non-ASCII key always goes to the pattern: case-insensitive matching folds a few
+    # non-ASCII letters (the Kelvin sign, a long s) onto ASCII ones
+    if not key.isascii():
+        return True
+    lowered = key.lower()
+    return any(part in lowered for part in _SECRET_KEY_PARTS)
 
 
 def find_secrets(data: Any, path: Path = ()) -> Iterator[tuple[Path, str]]:

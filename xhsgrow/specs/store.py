@@ -13,11 +13,13 @@ if TYPE_CHECKING:
 
 def json_schema(kind: str) -> dict[str, Any]:
     """The JSON Schema of a kind's spec, for editors and for checking specs with jsonschema."""
-    from xhsgrow.specs.models import KINDS, MODELS
+    from xhsgrow.specs.models import KINDS, MODELS, DescribedSchema
 
     if kind not in KINDS:
         raise UsageError(f"unknown kind '{kind}'; expected one of {', '.join(KINDS)}")
-    generated = _for_toml(MODELS[kind].model_json_schema(mode="validation"))
+    # DescribedSchema: the field descriptions are docstrings in models.py, not Field()s
+    generated = MODELS[kind].model_json_schema(mode="validation", schema_generator=DescribedSchema)
+    generated = _for_toml(generated)
     schema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": f"xhsgrow {kind} campaign spec",
