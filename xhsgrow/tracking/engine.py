@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,6 +34,8 @@ from xhsgrow.tracking.result import (
 )
 
 ENV_DATA = "XHSGROW_DATA"
+#: A data source that is not a local path: any scheme:// URI, or a catalog table.
+_NOT_A_PATH = re.compile(r"^(table:|[A-Za-z][A-Za-z0-9+.-]*://)")
 #: A milestone not done and due within this many days of as-of is "due" (later: "upcoming").
 MILESTONE_DUE_DAYS = 14
 CUMULATIVE = ("acquired", "activated", "merchants_onboarded", "budget_spend")
@@ -45,15 +48,14 @@ Progress = Callable[[str, float], None]
 
 
 def resolve_data(ws: Any, data: str | None) -> str:
-    """--data, else $XHSGROW_DATA, else [data] source (relative to the workspace)."""
-    from xhsgrow.data.http_source import is_url
-
+    """--data, else $XHSGROW_DATA, else [data] source (a relative path is relative to the
+    workspace; a URL, an object-store URI such as s3a://... and ``table:NAME`` are kept)."""
     chosen = data or os.environ.get(ENV_DATA)
     if chosen:
         return chosen
     source = getattr(getattr(ws.settings, "data", None), "source", None)
     if source:
-        if is_url(source) or os.path.isabs(source):
+        if _NOT_A_PATH.match(source) or os.path.isabs(source):
             return str(source)
         return str(ws.root / source)
     raise UsageError(
@@ -74,8 +76,11 @@ def track(
     as_of: dt.date | None = None,
     strict: bool = False,
     progress: Progress | None = None,
+    engine: str | None = None,
 ) -> TrackingResult:
-    """Track ``campaigns`` (models, ids, or None for all of the workspace's) against ``data``."""
+    """Track ``campaigns`` (models, ids, or None for all of the workspace's) against ``data``,
+    aggregated by ``engine`` ("duckdb", "spark"; default: ``[data] engine`` of the settings).
+    A metrics URL is its own engine: ``engine`` does not apply to it."""
     from xhsgrow.data.http_source import is_url
 
     camps = _campaigns(ws, campaigns)
@@ -91,14 +96,15 @@ def track(
         facts, quality = fetch_facts(source, camps, as_of_of, strict=strict, progress=progress)
         shown = mask_url(source)
     else:
-        from xhsgrow.data.events import open_events
-        from xhsgrow.tracking.duck import compute
+        from xhsgrow.engines import open_engine
+        from xhsgrow.tracking.aggregate import compute
 
-        events = open_events(source, ws.settings)
+        name = engine or getattr(getattr(ws.settings, "data", None), "engine", None) or "duckdb"
+        opened = open_engine(name, source, ws.settings)
         try:
-            facts, quality = compute(events, camps, as_of_of, strict=strict, progress=progress)
+            facts, quality = compute(opened, camps, as_of_of, strict=strict, progress=progress)
         finally:
-            events.close()
+            opened.close()
         shown = source
     thresholds = getattr(ws.settings, "thresholds", None)
     results = tuple(

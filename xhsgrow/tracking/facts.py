@@ -1,8 +1,9 @@
 """The aggregated figures of one campaign, as a data source delivers them.
 
-Both sources fill the same shape: the DuckDB engine from raw events (xhsgrow.tracking.duck),
-the HTTP source from a metrics endpoint's daily aggregates (xhsgrow.data.http_source). The
-engine then turns facts + spec + as-of into a CampaignResult, the same way for both.
+Both sources fill the same shape: an engine (DuckDB, Spark) from raw events
+(xhsgrow.tracking.aggregate), the HTTP source from a metrics endpoint's daily aggregates
+(xhsgrow.data.http_source). xhsgrow.tracking.engine then turns facts + spec + as-of into a
+CampaignResult, the same way for all.
 """
 
 from __future__ import annotations

@@ -2,21 +2,11 @@
 
 The statements read the ``ev`` view (xhsgrow.data.events: typed contract columns plus
 ``reason``) and a small ``camp`` table (one row per tracked campaign, see ``CAMP_COLUMNS``).
-They are written in plain, portable SQL — CTEs, GROUP BY, CASE, window functions, standard
-joins — so that a later engine can push the same aggregation to a warehouse (sqlglot can
-transpile them). The few DuckDB-specific functions are confined to the dialect helpers at the
-top of this module:
-
-* ``local_day``: the calendar day of an instant in a timezone; plain arithmetic for zones
-  with a fixed UTC offset, the timezone database otherwise (Spark: from_utc_timestamp)
-* ``first_of``: the smallest struct of a group, used as "the row with the earliest time"
-  (Spark: min(struct(...)); Trino: min_by over a row)
-* ``days_between``: whole days from one date to another (DATE_DIFF)
-* ``epoch_seconds``: seconds since 1970 of an instant (Spark: unix_timestamp)
-* ``day_number``: ``local_day`` as an integer (days since 1970), cheap to subtract
-* ``hash64`` / ``hash32``: row hashes for finding duplicates (Spark: xxhash64 / hash)
-* ``bit_or`` / ``bit_and``: flags packed as the bits of one integer (Spark: bit_or / &)
-* ``money_sum``: compensated summation of amounts (FSUM; Spark: sum over a DECIMAL)
+They are written once, in DuckDB's SQL: plain, portable SQL (CTEs, GROUP BY, CASE, window
+functions, standard joins) with the few engine-specific spellings asked of a dialect ``d``
+(xhsgrow.tracking.dialect: ``local_day``, ``first_of``, ``money_sum``, ``hash64``...). An
+engine adapter (xhsgrow.engines) runs them after ``d.translate``. A statement that builds a
+table is the SELECT only; the aggregation names the table (``engine.create_table``).
 
 Performance rules (docs/metrics.md): events are aggregated before any join; the big reads are
 a fixed handful of aggregations over ``ev``, each serving every campaign at once; every later
@@ -28,162 +18,56 @@ kept for the ~half of all rows that are interactions: they go straight to per-mi
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
 
 from xhsgrow.data.contract import COLUMNS, EVENTS
+from xhsgrow.tracking.dialect import (
+    EPOCH_DAY,
+    MICROS_PER_MINUTE,
+    Dialect,
+    lit,
+)
+from xhsgrow.tracking.dialect import fixed_offset_us as fixed_offset_us
 
 #: Events counted per occurrence (so an exact duplicate must not count twice).
 COUNTED_EVENTS: tuple[str, ...] = ("invite", "reward", "interaction", "merchant_onboarded")
 #: The counted events kept one row per distinct event (``cnt``): all but interactions.
 KEPT_EVENTS: tuple[str, ...] = ("invite", "reward", "merchant_onboarded")
 ACTIVITY_EVENTS: tuple[str, ...] = ("active", "activate")
-CAMP_COLUMNS = (
-    "campaign VARCHAR, kind VARCHAR, tz VARCHAR, tzi INTEGER, w_start DATE, w_end DATE, "
-    "as_of DATE, last_day DATE, act_days INTEGER, off_us BIGINT, max_per_device INTEGER, "
-    "max_per_ip INTEGER, ip_prefix INTEGER, burst_max INTEGER, burst_minutes INTEGER"
+#: The ``camp`` table: one row per tracked campaign (name, DuckDB type).
+CAMP_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("campaign", "VARCHAR"),
+    ("kind", "VARCHAR"),
+    ("tz", "VARCHAR"),
+    ("tzi", "INTEGER"),
+    ("w_start", "DATE"),
+    ("w_end", "DATE"),
+    ("as_of", "DATE"),
+    ("last_day", "DATE"),
+    ("act_days", "INTEGER"),
+    ("off_us", "BIGINT"),
+    ("max_per_device", "INTEGER"),
+    ("max_per_ip", "INTEGER"),
+    ("ip_prefix", "INTEGER"),
+    ("burst_max", "INTEGER"),
+    ("burst_minutes", "INTEGER"),
 )
-
-# --- dialect helpers (the only DuckDB-specific spellings) --------------------------------
-
-
-def lit(value: object) -> str:
-    """A SQL literal for a string, number, None or bool."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int | float):
-        return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def in_list(values: Sequence[str]) -> str:
     return "(" + ", ".join(lit(v) for v in values) + ")" if values else "(NULL)"
 
 
-MICROS_PER_MINUTE = 60_000_000
-
-
-@cache
-def fixed_offset_us(tz: str) -> int | None:
-    """The UTC offset of ``tz`` in microseconds when it never changes from 2000 to 2100
-    (Asia/Shanghai: +8 h), else None (a zone with daylight saving time)."""
-    from zoneinfo import ZoneInfo
-
-    zone = ZoneInfo(tz)
-    offsets = {
-        dt.datetime(year, month, 15, tzinfo=zone).utcoffset()
-        for year in range(2000, 2101)
-        for month in (1, 4, 7, 10)
-    }
-    if len(offsets) != 1:
-        return None
-    delta = offsets.pop()
-    return None if delta is None else int(delta.total_seconds()) * 1_000_000
-
-
-def local_day(ts: str, tz: str) -> str:
-    """The calendar day, in timezone ``tz`` (a name), of ``ts`` (microseconds since 1970 UTC).
-
-    Instants are integers throughout: a fixed-offset zone needs only an addition, which is
-    an order of magnitude cheaper per row than a timezone-database conversion."""
-    off = fixed_offset_us(tz)
-    if off is not None:
-        return f"CAST(MAKE_TIMESTAMP({ts} + {off}) AS DATE)"
-    return f"CAST(timezone({lit(tz)}, timezone('UTC', MAKE_TIMESTAMP({ts}))) AS DATE)"
-
-
-def local_day_by_column(ts: str, tz_col: str, off_col: str) -> str:
-    """``local_day`` with the zone (and its fixed offset, NULL if none) taken from columns."""
-    return (
-        f"CASE WHEN {off_col} IS NOT NULL THEN CAST(MAKE_TIMESTAMP({ts} + {off_col}) AS DATE) "
-        f"ELSE CAST(timezone({tz_col}, timezone('UTC', MAKE_TIMESTAMP({ts}))) AS DATE) END"
-    )
-
-
-def minute_of(ts: str) -> str:
-    """Whole minutes since 1970 UTC (an integer), the unit of gala peaks and rounds."""
-    return f"({ts} // {MICROS_PER_MINUTE})"
-
-
-def first_of(fields: Sequence[tuple[str, str]]) -> str:
-    """The lexicographically smallest (field1, field2, ...) of a group, as a struct: with the
-    time first, this is the group's earliest row, ties broken by the other fields."""
-    return "MIN(STRUCT_PACK(" + ", ".join(f"{name} := {expr}" for name, expr in fields) + "))"
-
-
-MICROS_PER_DAY = 86_400_000_000
-EPOCH_DAY = "DATE '1970-01-01'"
-
-
-def day_number(ts: str, tz: str) -> str:
-    """``local_day`` as an integer: days since 1970-01-01 (cheap to subtract and compare)."""
-    off = fixed_offset_us(tz)
-    if off is not None:
-        return f"(({ts} + {off}) // {MICROS_PER_DAY})"
-    return days_between(EPOCH_DAY, local_day(ts, tz))
-
-
-def day_number_by_column(ts: str, tz_col: str, off_col: str) -> str:
-    """``day_number`` with the zone (and its fixed offset, NULL if none) taken from columns."""
-    other = days_between(EPOCH_DAY, local_day_by_column(ts, tz_col, off_col))
-    return (
-        f"CASE WHEN {off_col} IS NOT NULL THEN ({ts} + {off_col}) // {MICROS_PER_DAY} "
-        f"ELSE {other} END"
-    )
-
-
-def day_of_number(n: str) -> str:
-    """The date of a day number (days since 1970-01-01)."""
-    return f"({EPOCH_DAY} + CAST({n} AS INTEGER))"
-
-
-def bit_or(x: str) -> str:
-    """Aggregate: the bitwise OR of a group's integers (Spark: bit_or)."""
-    return f"BIT_OR({x})"
-
-
-def bit_and(x: str, mask: int) -> str:
-    """``x & mask`` (Spark: ``x & mask``; Trino: bitwise_and)."""
-    return f"({x} & {mask})"
-
-
-def money_sum(x: str) -> str:
-    """The sum of money amounts, compensated (Kahan-Babuska) so that it does not depend on
-    the order in which parallel threads add the rows up (Spark: sum over a DECIMAL cast)."""
-    return f"FSUM({x})"
-
-
-def days_between(a: str, b: str) -> str:
-    return f"DATE_DIFF('day', {a}, {b})"
-
-
 #: The columns other than ts and user_id: duplicates agree on all of them.
 OTHER_COLUMNS = tuple(c for c in COLUMNS if c not in ("event_time", "user_id"))
 
 
-def row_key() -> str:
+def row_key(d: Dialect) -> str:
     """The key that identifies a row for de-duplication: the instant, the user and a 64-bit
     hash of every other column. Two different rows would have to share user and microsecond
-    and collide in 64 bits to be taken for one (Spark: xxhash64)."""
-    return f"ts, user_id, {hash64(*OTHER_COLUMNS)}"
-
-
-def hash64(*columns: str) -> str:
-    """A 64-bit hash of the columns (Spark: xxhash64)."""
-    return f"HASH({', '.join(columns)})"
-
-
-def hash32(*columns: str) -> str:
-    """A 32-bit hash of the columns, as an unsigned integer (Spark: hash)."""
-    return f"CAST({hash64(*columns)} >> 32 AS UINTEGER)"
-
-
-def epoch_seconds(ts: str) -> str:
-    return f"({ts} // 1000000)"
+    and collide in 64 bits to be taken for one."""
+    return f"ts, user_id, {d.hash64(*OTHER_COLUMNS)}"
 
 
 # --- the plan: what one run needs to know ------------------------------------------------
@@ -204,17 +88,19 @@ class Plan:
     def cut(self) -> str:
         return str(int(self.cutoff))
 
-    def campaign_day(self, ts: str = "ts") -> str:
+    def campaign_day(self, d: Dialect, ts: str = "ts") -> str:
         """The day of ``ts`` in the timezone of the row's campaign."""
         if len(self.timezones) == 1:
-            return local_day(ts, self.timezones[0])
-        whens = " ".join(f"WHEN {lit(c)} THEN {local_day(ts, tz)}" for c, tz in self.tz_of.items())
+            return d.local_day(ts, self.timezones[0])
+        whens = " ".join(
+            f"WHEN {lit(c)} THEN {d.local_day(ts, tz)}" for c, tz in self.tz_of.items()
+        )
         return f"CASE campaign {whens} END"
 
-    def outside_window_ts(self, ts: str = "ts") -> str:
+    def outside_window_ts(self, d: Dialect, ts: str = "ts") -> str:
         """Whether the instant ``ts`` is outside the window of the row's campaign."""
         if not self.window_us:
-            return self.outside_window(self.campaign_day(ts))
+            return self.outside_window(self.campaign_day(d, ts))
         whens = " ".join(
             f"WHEN {lit(c)} THEN ({ts} < {a} OR {ts} >= {b})"
             for c, (a, b) in self.window_us.items()
@@ -235,7 +121,7 @@ VALID = "reason IS NULL"
 # --- the reads of the events (each serves every campaign) --------------------------------
 
 
-def first_signups(plan: Plan) -> str:
+def first_signups(d: Dialect, plan: Plan) -> str:
     """Per user, the first signup over all data up to the cutoff, with its attributes.
 
     The earliest instant per user is a cheap integer MIN; the (rare) users with more than
@@ -256,9 +142,8 @@ def first_signups(plan: Plan) -> str:
     signups_s = f"s.{VALID} AND s.event = 'signup' AND s.ts < {plan.cut}"
     flat = ", ".join(f"r.{c}" for c in cols)
     picked = ", ".join(f"t.f.{c} AS {c}" for c in cols)
-    first = first_of([(c, f"r.{c}") for c in cols])
+    first = d.first_of([(c, f"r.{c}") for c in cols])
     return f"""
-CREATE TEMP TABLE fs AS
 WITH firsts AS (
     SELECT user_id, MIN(ts) AS ts, COUNT(*) AS n
     FROM ev
@@ -278,14 +163,13 @@ SELECT t.user_id, {picked} FROM (
 """
 
 
-def acquired() -> str:
+def acquired(d: Dialect) -> str:
     """Users whose first signup is attributed to a tracked campaign, inside its window and
     on or before its as-of day."""
-    day = local_day_by_column("s.ts", "c.tz", "c.off_us")
-    dayn = day_number_by_column("s.ts", "c.tz", "c.off_us")
-    as_of_n = days_between(EPOCH_DAY, "c.as_of")
+    day = d.local_day_by_column("s.ts", "c.tz", "c.off_us")
+    dayn = d.day_number_by_column("s.ts", "c.tz", "c.off_us")
+    as_of_n = d.days_between(EPOCH_DAY, "c.as_of")
     return f"""
-CREATE TEMP TABLE acq AS
 SELECT c.campaign, s.user_id, s.ts, {day} AS day, {dayn} AS dayn, c.tzi, c.tz, c.off_us,
     c.act_days, c.as_of, {as_of_n} AS as_of_n, s.referrer_id, s.channel, s.region,
     s.age_band, s.device_id, s.ip
@@ -295,7 +179,7 @@ WHERE {day} BETWEEN c.w_start AND c.last_day
 """
 
 
-def acquired_users(plan: Plan, retention_days: Sequence[int]) -> str:
+def acquired_users(d: Dialect, plan: Plan, retention_days: Sequence[int]) -> str:
     """One row per acquired user with activation and day-n retention flags.
 
     The activity events are joined straight to the (small) acquired-user table and
@@ -305,18 +189,17 @@ def acquired_users(plan: Plan, retention_days: Sequence[int]) -> str:
     an extra copy; they are counted by ``duplicates``). Days are day numbers (integers), and
     the flags of a user are the bits of one integer, OR-ed over its events."""
     if len(plan.timezones) == 1:
-        dn = day_number("x.ts", plan.timezones[0])
+        dn = d.day_number("x.ts", plan.timezones[0])
     else:
-        dn = day_number_by_column("x.ts", "a.tz", "a.off_us")
+        dn = d.day_number_by_column("x.ts", "a.tz", "a.off_us")
     dd = "(x.dn - x.dayn)"
     activated = f"CASE WHEN x.activate = 1 AND {dd} BETWEEN 0 AND x.act_days - 1 THEN 1 ELSE 0 END"
     bits = " ".join(f"WHEN {n} THEN {1 << (i + 1)}" for i, n in enumerate(retention_days))
     flags = ", ".join(
-        f"CASE WHEN {bit_and('f.bits', 1 << (i + 1))} <> 0 THEN 1 ELSE 0 END AS r{n}"
+        f"CASE WHEN {d.bit_and('f.bits', 1 << (i + 1))} <> 0 THEN 1 ELSE 0 END AS r{n}"
         for i, n in enumerate(retention_days)
     )
     return f"""
-CREATE TEMP TABLE au AS
 WITH hits AS (
     SELECT a.user_id, a.dayn, a.act_days, x.activate, {dn} AS dn
     FROM acq AS a
@@ -329,15 +212,15 @@ WITH hits AS (
 ),
 flags AS (
     SELECT x.user_id,
-        {bit_or(f"{activated} + CASE {dd} {bits} ELSE 0 END")} AS bits,
+        {d.bit_or(f"{activated} + CASE {dd} {bits} ELSE 0 END")} AS bits,
         MAX(x.dn) AS last_active_dn
     FROM hits AS x
     GROUP BY x.user_id
 )
 SELECT a.campaign, a.user_id, a.ts, a.day, a.as_of, a.referrer_id, a.channel, a.region,
     a.age_band, a.device_id, a.ip,
-    CASE WHEN {bit_and("f.bits", 1)} <> 0 THEN 1 ELSE 0 END AS activated, {flags},
-    {day_of_number("f.last_active_dn")} AS last_active_day
+    CASE WHEN {d.bit_and("f.bits", 1)} <> 0 THEN 1 ELSE 0 END AS activated, {flags},
+    {d.day_of_number("f.last_active_dn")} AS last_active_day
 FROM acq AS a
 LEFT JOIN flags AS f ON f.user_id = a.user_id
 """
@@ -345,10 +228,10 @@ LEFT JOIN flags AS f ON f.user_id = a.user_id
 
 #: Once ``au`` is built, the per-user tables it came from are dropped: their memory then
 #: serves the later aggregations (peak memory, not time).
-DROP_USER_TABLES = ("DROP TABLE fs", "DROP TABLE acq")
+DROP_USER_TABLES = ("fs", "acq")
 
 
-def counted(plan: Plan) -> str:
+def counted(d: Dialect, plan: Plan) -> str:
     """Invites, rewards and onboardings of tracked campaigns, one row per distinct event
     (exact duplicates collapsed, their extra copies in ``copies``). Region, channel and age
     band are kept for rewards and onboardings only (cost and merchant segments); minute and
@@ -359,21 +242,20 @@ def counted(plan: Plan) -> str:
         for a in ("region", "channel", "age_band")
     ]
     return f"""
-CREATE TEMP TABLE cnt AS
 SELECT event, campaign, user_id, minute, region, channel, age_band, amount,
-    {plan.campaign_day(f"minute * {MICROS_PER_MINUTE}")} AS day, 1 AS n, copies
+    {plan.campaign_day(d, f"minute * {MICROS_PER_MINUTE}")} AS day, 1 AS n, copies
 FROM (
-    SELECT event, campaign, user_id, {minute_of("ts")} AS minute, {attrs[0]} AS region,
+    SELECT event, campaign, user_id, {d.minute_of("ts")} AS minute, {attrs[0]} AS region,
         {attrs[1]} AS channel, {attrs[2]} AS age_band, amount, COUNT(*) AS copies
     FROM ev
     WHERE {VALID} AND event IN {in_list(KEPT_EVENTS)} AND ts < {plan.cut}
         AND campaign IN {in_list(plan.campaigns)}
-    GROUP BY {row_key()}, event, campaign, {", ".join(attrs)}, amount
+    GROUP BY {row_key(d)}, event, campaign, {", ".join(attrs)}, amount
 ) AS distinct_rows
 """
 
 
-def duplicates(plan: Plan) -> str:
+def duplicates(d: Dialect, plan: Plan) -> str:
     """The extra copies of exact duplicates among the well-formed rows up to the cutoff,
     one row per duplicated event (a small table: only rows that occur more than once).
 
@@ -385,36 +267,31 @@ def duplicates(plan: Plan) -> str:
     candidate rows only. (On a warehouse, GROUP BY k HAVING COUNT(*) > 1 partitions
     better than one global sort.)"""
     known = "event IN (" + ", ".join(lit(e) for e in EVENTS) + ")"
-    pair = hash32("ts", "user_id")
+    pair = d.hash32("ts", "user_id")
     return f"""
-CREATE TEMP TABLE dupx AS
 WITH candidates AS (
-    SELECT DISTINCT k FROM (
-        SELECT k, LAG(k) OVER (ORDER BY k) AS prev FROM (SELECT {pair} AS k FROM ev) AS keys
-    ) AS sorted
-    WHERE k = prev
+    {d.repeated_keys(pair, "ev")}
 )
-SELECT event, campaign, {minute_of("ts")} AS minute, COUNT(*) - 1 AS extra
+SELECT event, campaign, {d.minute_of("ts")} AS minute, COUNT(*) - 1 AS extra
 FROM ev
 WHERE {pair} IN (SELECT k FROM candidates) AND {VALID} AND {known} AND ts < {plan.cut}
-GROUP BY {row_key()}, event, campaign
+GROUP BY {row_key(d)}, event, campaign
 HAVING COUNT(*) > 1
 """
 
 
-def interactions_per_minute(plan: Plan) -> str:
+def interactions_per_minute(d: Dialect, plan: Plan) -> str:
     """Interactions of tracked campaigns per (campaign, minute), exact duplicates not
     counted (their extra copies, from ``dupx``, are subtracted)."""
     tracked = f"campaign IN {in_list(plan.campaigns)}"
     return f"""
-CREATE TEMP TABLE imin AS
-SELECT campaign, minute, {plan.campaign_day(f"minute * {MICROS_PER_MINUTE}")} AS day,
+SELECT campaign, minute, {plan.campaign_day(d, f"minute * {MICROS_PER_MINUTE}")} AS day,
     SUM(n) AS n
 FROM (
-    SELECT campaign, {minute_of("ts")} AS minute, COUNT(*) AS n
+    SELECT campaign, {d.minute_of("ts")} AS minute, COUNT(*) AS n
     FROM ev
     WHERE {VALID} AND event = 'interaction' AND ts < {plan.cut} AND {tracked}
-    GROUP BY campaign, {minute_of("ts")}
+    GROUP BY campaign, {d.minute_of("ts")}
     UNION ALL
     SELECT campaign, minute, -SUM(extra)
     FROM dupx
@@ -425,25 +302,25 @@ GROUP BY campaign, minute
 """
 
 
-def interactions(plan: Plan, campaigns: Sequence[str]) -> str:
+def interactions(d: Dialect, plan: Plan, campaigns: Sequence[str]) -> str:
     """The raw interaction rows of ``campaigns`` (campaign, user, minute, day): a subquery
     for the distinct-user counts, where duplicates do not matter."""
     return f"""(
-    SELECT campaign, user_id, {minute_of("ts")} AS minute,
-        {plan.campaign_day(f"{minute_of('ts')} * {MICROS_PER_MINUTE}")} AS day
+    SELECT campaign, user_id, {d.minute_of("ts")} AS minute,
+        {plan.campaign_day(d, f"{d.minute_of('ts')} * {MICROS_PER_MINUTE}")} AS day
     FROM ev
     WHERE {VALID} AND event = 'interaction' AND ts < {plan.cut}
         AND campaign IN {in_list(campaigns)}
 )"""
 
 
-def quality(plan: Plan) -> str:
+def quality(d: Dialect, plan: Plan) -> str:
     """Where every row read went (docs/metrics.md, data_quality)."""
     known = "event IN (" + ", ".join(lit(e) for e in EVENTS) + ")"
     ok = f"{VALID} AND {known} AND ts < {plan.cut}"
     attributed = f"COALESCE(campaign, '') <> '' AND event NOT IN {in_list(ACTIVITY_EVENTS)}"
     tracked = f"campaign IN {in_list(plan.campaigns)}"
-    outside = plan.outside_window_ts("ts")
+    outside = plan.outside_window_ts(d, "ts")
     return f"""
 SELECT
     COUNT(*) AS rows_read,
@@ -473,10 +350,10 @@ FROM au GROUP BY campaign, day
 """
 
 
-def retention(retention_days: Sequence[int]) -> str:
+def retention(d: Dialect, retention_days: Sequence[int]) -> str:
     parts = []
     for n in retention_days:
-        old = f"{days_between('day', 'as_of')} >= {n}"
+        old = f"{d.days_between('day', 'as_of')} >= {n}"
         parts.append(f"SUM(CASE WHEN {old} THEN 1 ELSE 0 END) AS e{n}")
         parts.append(f"SUM(CASE WHEN {old} THEN r{n} ELSE 0 END) AS k{n}")
     return f"SELECT campaign, {', '.join(parts)} FROM au GROUP BY campaign"
@@ -488,23 +365,28 @@ FROM au AS a JOIN au AS r ON r.campaign = a.campaign AND r.user_id = a.referrer_
 GROUP BY a.campaign
 """
 
-# Counted events inside the window (rewards: any day up to as-of).
-DAILY_COUNTED = f"""
-SELECT k.campaign, k.day, k.event, SUM(k.n) AS n, {money_sum("k.amount")} AS amount
+
+def daily_counted(d: Dialect) -> str:
+    """Counted events inside the window (rewards: any day up to as-of)."""
+    return f"""
+SELECT k.campaign, k.day, k.event, SUM(k.n) AS n, {d.money_sum("k.amount")} AS amount
 FROM cnt AS k JOIN camp AS c ON c.campaign = k.campaign
 WHERE k.event <> 'merchant_onboarded' AND k.day <= c.as_of
     AND (k.event = 'reward' OR k.day BETWEEN c.w_start AND c.last_day)
 GROUP BY k.campaign, k.day, k.event
 """
 
-# The cost per campaign: every reward up to as-of, summed at once (not day by day, so that
-# the total carries one rounding, not one per day).
-COSTS = f"""
-SELECT k.campaign, {money_sum("k.amount")}
+
+def costs(d: Dialect) -> str:
+    """The cost per campaign: every reward up to as-of, summed at once (not day by day, so
+    that the total carries one rounding, not one per day)."""
+    return f"""
+SELECT k.campaign, {d.money_sum("k.amount")}
 FROM cnt AS k JOIN camp AS c ON c.campaign = k.campaign
 WHERE k.event = 'reward' AND k.day <= c.as_of
 GROUP BY k.campaign
 """
+
 
 # Interactions per day inside the window, up to as-of.
 DAILY_INTERACTIONS = """
@@ -521,18 +403,23 @@ WHERE k.event = 'invite' AND k.day BETWEEN c.w_start AND c.last_day
 GROUP BY k.campaign
 """
 
-# Each merchant once per campaign: its first onboarding inside the window, with that region.
-MERCHANTS = f"""
+
+def merchants(d: Dialect) -> str:
+    """Each merchant once per campaign: its first onboarding inside the window, with that
+    region."""
+    first = d.first_of([("minute", "k.minute"), ("day", "k.day"), ("region", "k.region")])
+    return f"""
 SELECT campaign, m.day AS day, m.region AS region, COUNT(*) AS merchants
 FROM (
     SELECT k.campaign, k.user_id,
-        {first_of([("minute", "k.minute"), ("day", "k.day"), ("region", "k.region")])} AS m
+        {first} AS m
     FROM cnt AS k JOIN camp AS c ON c.campaign = k.campaign
     WHERE k.event = 'merchant_onboarded' AND k.day BETWEEN c.w_start AND c.last_day
     GROUP BY k.campaign, k.user_id
 ) AS firsts
 GROUP BY campaign, m.day, m.region
 """
+
 
 SEGMENTS_ACQUIRED = """
 SELECT campaign, 'region' AS dimension, region AS value, COUNT(*), SUM(activated)
@@ -549,27 +436,32 @@ _REWARDS_TO_AS_OF = """
     FROM cnt AS k JOIN camp AS c ON c.campaign = k.campaign
     WHERE k.event = 'reward' AND k.day <= c.as_of"""
 
-SEGMENTS_COST = f"""
-SELECT k.campaign, 'region', k.region, {money_sum("k.amount")} {_REWARDS_TO_AS_OF}
+
+def segments_cost(d: Dialect) -> str:
+    return f"""
+SELECT k.campaign, 'region', k.region, {d.money_sum("k.amount")} {_REWARDS_TO_AS_OF}
     AND k.region IS NOT NULL
 GROUP BY k.campaign, k.region
 UNION ALL
-SELECT k.campaign, 'channel', k.channel, {money_sum("k.amount")} {_REWARDS_TO_AS_OF}
+SELECT k.campaign, 'channel', k.channel, {d.money_sum("k.amount")} {_REWARDS_TO_AS_OF}
     AND k.channel IS NOT NULL
 GROUP BY k.campaign, k.channel
 UNION ALL
-SELECT k.campaign, 'age_band', k.age_band, {money_sum("k.amount")} {_REWARDS_TO_AS_OF}
+SELECT k.campaign, 'age_band', k.age_band, {d.money_sum("k.amount")} {_REWARDS_TO_AS_OF}
     AND k.age_band IS NOT NULL
 GROUP BY k.campaign, k.age_band
 """
 
-# Rewards per recipient (referrers and referees), up to as-of; with the first reward's day.
-REWARDS_BY_USER = f"""
-CREATE TEMP TABLE rw AS
-SELECT k.campaign, k.user_id, {money_sum("k.amount")} AS amount, MIN(k.day) AS first_day
+
+def rewards_by_user(d: Dialect) -> str:
+    """Rewards per recipient (referrers and referees), up to as-of; with the first reward's
+    day (the ``rw`` table)."""
+    return f"""
+SELECT k.campaign, k.user_id, {d.money_sum("k.amount")} AS amount, MIN(k.day) AS first_day
 {_REWARDS_TO_AS_OF}
 GROUP BY k.campaign, k.user_id
 """
+
 
 TOP_REFERRERS = """
 SELECT campaign, referrer_id, referred, activated, rewards FROM (
@@ -588,7 +480,7 @@ ORDER BY campaign, place
 """
 
 
-def fraud(burst_minutes: Sequence[int], inactive_min: int) -> str:
+def fraud(d: Dialect, burst_minutes: Sequence[int], inactive_min: int) -> str:
     """Referrers whose referees share devices or IP clusters beyond the spec's limits, sign up
     in bursts, or were rewarded and never active after; with the reward money at risk."""
     ip_int = (
@@ -598,7 +490,7 @@ def fraud(burst_minutes: Sequence[int], inactive_min: int) -> str:
         " + TRY_CAST(SPLIT_PART(r.ip, '.', 4) AS BIGINT))"
     )
     cluster = f"COALESCE(CAST(FLOOR({ip_int} / POWER(2, 32 - c.ip_prefix)) AS VARCHAR), r.ip)"
-    secs = epoch_seconds("r.ts")
+    secs = d.epoch_seconds("r.ts")
     burst = " ".join(
         f"WHEN {m} THEN COUNT(*) OVER (PARTITION BY r.campaign, r.referrer_id ORDER BY {secs} "
         f"RANGE BETWEEN CURRENT ROW AND {m * 60 - 1} FOLLOWING)"
@@ -636,7 +528,7 @@ per_referrer AS (
         SUM(CASE WHEN w.user_id IS NOT NULL AND w.first_day < f.as_of
             AND (f.last_active_day IS NULL OR f.last_active_day <= w.first_day)
             THEN 1 ELSE 0 END) AS rewarded_inactive,
-        {money_sum("COALESCE(w.amount, 0)")} AS referee_rewards
+        {d.money_sum("COALESCE(w.amount, 0)")} AS referee_rewards
     FROM referees AS f
     LEFT JOIN rw AS w ON w.campaign = f.campaign AND w.user_id = f.user_id
     GROUP BY f.campaign, f.referrer_id
@@ -660,29 +552,40 @@ ORDER BY p.campaign, money_at_risk DESC, CAST(p.referrer_id AS VARCHAR)
 
 # --- gala --------------------------------------------------------------------------------
 
-GALA_PERIODS_TABLE = (
-    "CREATE TEMP TABLE periods (campaign VARCHAR, kind VARCHAR, idx INTEGER, "
-    "d0 DATE, d1 DATE, t0 BIGINT, t1 BIGINT)"
+#: The gala periods: phases (days d0..d1), rounds (instants [t0, t1)) and the night phase
+#: again as kind 'night' (for its cohort's retention).
+PERIODS_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("campaign", "VARCHAR"),
+    ("kind", "VARCHAR"),
+    ("idx", "INTEGER"),
+    ("d0", "DATE"),
+    ("d1", "DATE"),
+    ("t0", "BIGINT"),
+    ("t1", "BIGINT"),
+)
+# Periods spelled out as days (phases, ``pday``) and minutes (rounds, ``pmin``: every whole
+# minute that starts inside the round), so that the big ``cnt`` table is joined on equality
+# only. Both are small and built from Python rows.
+PDAY_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("campaign", "VARCHAR"),
+    ("idx", "INTEGER"),
+    ("day", "DATE"),
+    ("pid", "INTEGER"),
+)
+PMIN_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("campaign", "VARCHAR"),
+    ("idx", "INTEGER"),
+    ("minute", "BIGINT"),
+    ("pid", "INTEGER"),
 )
 
-# Periods spelled out as days (phases) and minutes (rounds), so that the big ``cnt`` table
-# is joined on equality only.
-#: The minutes [first, last) of one round, inserted in one statement (``range`` is DuckDB's
-#: series generator; a warehouse would use a sequence/explode, or rows sent by the client).
-GALA_ROUND_MINUTES = "INSERT INTO pmin SELECT ?, ?, range, ? FROM range(?, ?)"
 
-GALA_PERIOD_UNITS_TABLES = (
-    "CREATE TEMP TABLE pday (campaign VARCHAR, idx INTEGER, day DATE, pid INTEGER)",
-    "CREATE TEMP TABLE pmin (campaign VARCHAR, idx INTEGER, minute BIGINT, pid INTEGER)",
-)
-
-
-def gala_periods(plan: Plan, campaigns: Sequence[str]) -> str:
+def gala_periods(d: Dialect, plan: Plan, campaigns: Sequence[str]) -> str:
     """Interactions (from ``imin``) and participants (distinct users of the raw rows) per
     phase (by day) and round (by minute), up to as-of. Users are told apart per period by
     ``pid``, an integer unique per phase (per round): integer group keys are cheaper than
     (campaign, index)."""
-    raw = interactions(plan, campaigns)
+    raw = interactions(d, plan, campaigns)
     return f"""
 WITH counts AS (
     SELECT 'phase' AS kind, p.campaign, p.idx, p.pid, SUM(i.n) AS n
@@ -733,7 +636,7 @@ GROUP BY p.kind, p.campaign, p.idx
 """
 
 
-def gala_minutes(plan: Plan, campaigns: Sequence[str]) -> str:
+def gala_minutes(d: Dialect, plan: Plan, campaigns: Sequence[str]) -> str:
     """Per gala campaign, its busiest minute (ties: the earliest) with its interactions and
     the distinct users interacting in it, within the window up to as-of."""
     return f"""
@@ -752,17 +655,17 @@ peak AS (
 )
 SELECT p.campaign, p.minute, p.n, COUNT(DISTINCT k.user_id)
 FROM peak AS p
-JOIN {interactions(plan, campaigns)} AS k ON k.campaign = p.campaign AND k.minute = p.minute
+JOIN {interactions(d, plan, campaigns)} AS k ON k.campaign = p.campaign AND k.minute = p.minute
 GROUP BY p.campaign, p.minute, p.n
 """
 
 
-def gala_retention(retention_days: Sequence[int]) -> str:
+def gala_retention(d: Dialect, retention_days: Sequence[int]) -> str:
     """Day-n retention of the users acquired on the gala night phase (``periods`` idx of the
     night is passed as kind 'night')."""
     parts = []
     for n in retention_days:
-        old = f"{days_between('a.day', 'a.as_of')} >= {n}"
+        old = f"{d.days_between('a.day', 'a.as_of')} >= {n}"
         parts.append(f"SUM(CASE WHEN {old} THEN 1 ELSE 0 END) AS e{n}")
         parts.append(f"SUM(CASE WHEN {old} THEN a.r{n} ELSE 0 END) AS k{n}")
     return f"""

@@ -1,10 +1,16 @@
-"""Facts for every tracked campaign from raw events, with DuckDB (the SQL is in sql.py)."""
+"""Facts for every tracked campaign from raw events, on any engine (the SQL is in sql.py).
+
+``compute`` runs the statements of xhsgrow.tracking.sql through an engine adapter
+(xhsgrow.engines: DuckDB, Spark): the events are aggregated where they are, into a handful
+of temporary tables, and only aggregates (campaigns x days x segments) come back to Python,
+where they are put into CampaignFacts and DataQuality.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from xhsgrow.errors import UsageError
@@ -30,6 +36,9 @@ TOP_REFERRERS = 10
 
 Progress = Callable[[str, float], None]
 
+if TYPE_CHECKING:
+    from xhsgrow.engines import Engine
+
 
 def end_of_day_utc(day: dt.date, tz: str) -> dt.datetime:
     """The instant the day after ``day`` starts in ``tz``, in UTC."""
@@ -49,17 +58,15 @@ def _micros(moment: dt.datetime) -> int:
 
 
 def compute(
-    source: Any,
+    engine: Engine,
     campaigns: Sequence[Any],
     as_of: dict[str, dt.date],
     *,
     strict: bool = False,
     progress: Progress | None = None,
 ) -> tuple[dict[str, CampaignFacts], DataQuality]:
-    """Run the aggregation over ``source.con``'s ``ev`` view; return facts and data quality."""
-    import duckdb
-
-    con = source.con
+    """Run the aggregation over ``engine``'s ``ev`` view; return facts and data quality."""
+    d = engine.dialect
     tick = progress or (lambda _label, _share: None)
     ids = tuple(c.id for c in campaigns)
     tz_of = {c.id: c.window.timezone for c in campaigns}
@@ -79,59 +86,59 @@ def compute(
             for c in campaigns
         },
     )
-    _camp_table(con, campaigns, as_of, timezones)
-    steps: list[tuple[str, str]] = [
-        ("checking rows", "quality"),
-        ("first signups", sql.first_signups(plan)),
-        ("acquired users", sql.acquired()),
-        ("activity and retention", sql.acquired_users(plan, RETENTION_DAYS)),
-        *(("activity and retention", drop) for drop in sql.DROP_USER_TABLES),
-        ("duplicates", sql.duplicates(plan)),
-        ("invites, rewards", sql.counted(plan)),
-        ("interactions", sql.interactions_per_minute(plan)),
+    _camp_table(engine, campaigns, as_of, timezones)
+    # (label, table, statement): a statement with a table name builds that table; with
+    # None, "quality" is queried and "drop" drops the table.
+    steps: list[tuple[str, str | None, str]] = [
+        ("checking rows", None, "quality"),
+        ("first signups", "fs", sql.first_signups(d, plan)),
+        ("acquired users", "acq", sql.acquired(d)),
+        ("activity and retention", "au", sql.acquired_users(d, plan, RETENTION_DAYS)),
+        *(("activity and retention", name, "drop") for name in sql.DROP_USER_TABLES),
+        ("duplicates", "dupx", sql.duplicates(d, plan)),
+        ("invites, rewards", "cnt", sql.counted(d, plan)),
+        ("interactions", "imin", sql.interactions_per_minute(d, plan)),
     ]
     counts: dict[str, int] = {}
-    try:
-        for i, (label, statement) in enumerate(steps):
-            tick(label, i / len(steps))
-            if statement == "quality":
-                row = con.execute(sql.quality(plan)).fetchone()
-                names = (
-                    "rows_read",
-                    "rejected",
-                    "unknown_events",
-                    "after_as_of",
-                    "other_campaigns",
-                    "outside_windows",
-                )
-                counts = {k: int(v or 0) for k, v in zip(names, row, strict=True)}
-            else:
-                con.execute(statement)
-        tick("figures", 1.0)
-    except duckdb.Error as exc:
-        raise UsageError(
-            f"--data {source.shown}: query failed: {str(exc).strip().splitlines()[0][:300]}"
-        ) from None
+    for i, (label, table, statement) in enumerate(steps):
+        tick(label, i / len(steps))
+        if statement == "quality":
+            (row,) = engine.query(sql.quality(d, plan))
+            names = (
+                "rows_read",
+                "rejected",
+                "unknown_events",
+                "after_as_of",
+                "other_campaigns",
+                "outside_windows",
+            )
+            counts = {k: int(v or 0) for k, v in zip(names, row, strict=True)}
+        elif statement == "drop" and table:
+            engine.drop(table)
+        elif table:
+            engine.create_table(table, statement)
+    tick("figures", 1.0)
 
-    rejected = counts["rejected"] + source.structural_reject_count
+    structural = engine.structural_reject_count
+    rejected = counts["rejected"] + structural
     samples: tuple[RejectedRow, ...] = ()
     if rejected:
         samples = tuple(
-            RejectedRow(line, file, why) for file, line, why in source.rejected_samples()
+            RejectedRow(line, file, why) for file, line, why in engine.rejected_samples()
         )
         if strict:
             first = samples[0] if samples else None
             where = f"{first.file}:{first.line}: {first.reason}" if first else ""
             raise UsageError(
-                f"--strict: {rejected:,} malformed row(s) in {source.shown}; first: {where}",
+                f"--strict: {rejected:,} malformed row(s) in {engine.shown}; first: {where}",
                 hint="fix or drop those rows, or run without --strict to count and skip them",
             )
-    dups = int(con.execute(sql.DUPLICATES).fetchone()[0] or 0)
-    reasons = _reasons(con) if counts["rejected"] else {}
-    if source.structural_reject_count:
-        reasons["structure"] = source.structural_reject_count
+    dups = int(engine.query(sql.DUPLICATES)[0][0] or 0)
+    reasons = _reasons(engine) if counts["rejected"] else {}
+    if structural:
+        reasons["structure"] = structural
     quality = DataQuality(
-        rows_read=counts["rows_read"] + source.structural_reject_count,
+        rows_read=counts["rows_read"] + structural,
         rows_rejected=rejected,
         rejected_samples=samples,
         unknown_events=counts["unknown_events"],
@@ -141,18 +148,20 @@ def compute(
         other_campaigns=counts["other_campaigns"],
         rejected_by_reason=reasons,
     )
-    facts = _facts(con, campaigns, plan)
+    facts = _facts(engine, campaigns, plan)
     return facts, quality
 
 
-def _reasons(con: Any) -> dict[str, int]:
-    return {str(r): int(n) for r, n in con.execute(sql.reasons()).fetchall()}
+def _reasons(engine: Engine) -> dict[str, int]:
+    return {str(r): int(n) for r, n in engine.query(sql.reasons())}
 
 
 def _camp_table(
-    con: Any, campaigns: Sequence[Any], as_of: dict[str, dt.date], timezones: tuple[str, ...]
+    engine: Engine,
+    campaigns: Sequence[Any],
+    as_of: dict[str, dt.date],
+    timezones: tuple[str, ...],
 ) -> None:
-    con.execute(f"CREATE OR REPLACE TEMP TABLE camp ({sql.CAMP_COLUMNS})")
     rows = []
     for c in campaigns:
         fr = c.referral.fraud if c.kind == "referral" else None
@@ -176,17 +185,18 @@ def _camp_table(
                 fr.burst_window_minutes if fr else 60,
             )
         )
-    con.executemany(f"INSERT INTO camp VALUES ({', '.join('?' * 15)})", rows)
+    engine.create_rows("camp", sql.CAMP_COLUMNS, rows)
 
 
-def _facts(con: Any, campaigns: Sequence[Any], plan: sql.Plan) -> dict[str, CampaignFacts]:
+def _facts(engine: Engine, campaigns: Sequence[Any], plan: sql.Plan) -> dict[str, CampaignFacts]:
+    d = engine.dialect
     facts = {c.id: CampaignFacts(c.id) for c in campaigns}
     by_id = {c.id: c for c in campaigns}
 
     def day_row(cid: str, day: dt.date) -> dict[str, float]:
         return facts[cid].daily.setdefault(day, {})
 
-    for cid, day, acquired, activated, referred in con.execute(sql.DAILY_SIGNUPS).fetchall():
+    for cid, day, acquired, activated, referred in engine.query(sql.DAILY_SIGNUPS):
         row = day_row(cid, day)
         row["acquired"] = int(acquired)
         row["activated"] = int(activated or 0)
@@ -196,21 +206,21 @@ def _facts(con: Any, campaigns: Sequence[Any], plan: sql.Plan) -> dict[str, Camp
         f.activated += int(activated or 0)
         f.referred_signups += int(referred or 0)
 
-    for cid, *vals in con.execute(sql.retention(RETENTION_DAYS)).fetchall():
+    for cid, *vals in engine.query(sql.retention(d, RETENTION_DAYS)):
         for i, n in enumerate(RETENTION_DAYS):
             facts[cid].retention[n] = (int(vals[2 * i] or 0), int(vals[2 * i + 1] or 0))
 
-    for cid, k in con.execute(sql.REFERRED_BY_ACQUIRED).fetchall():
+    for cid, k in engine.query(sql.REFERRED_BY_ACQUIRED):
         facts[cid].referred_by_acquired = int(k)
 
     field_of = {"invite": "invites", "reward": "cost", "interaction": "interactions"}
-    counted_rows = con.execute(sql.DAILY_COUNTED).fetchall()
-    counted_rows += con.execute(sql.DAILY_INTERACTIONS).fetchall()
+    counted_rows = engine.query(sql.daily_counted(d))
+    counted_rows += engine.query(sql.DAILY_INTERACTIONS)
     for cid, day, event, n, amount in counted_rows:
         f = facts[cid]
         c = by_id[cid]
         value: float = float(amount or 0) if event == "reward" else int(n)
-        # The cost total is summed in one go (sql.COSTS), not from the daily rows.
+        # The cost total is summed in one go (sql.costs), not from the daily rows.
         if event == "invite":
             f.invites += int(value)
         elif event == "interaction":
@@ -219,15 +229,15 @@ def _facts(con: Any, campaigns: Sequence[Any], plan: sql.Plan) -> dict[str, Camp
             row = day_row(cid, day)
             row[field_of[event]] = row.get(field_of[event], 0) + value
 
-    for cid, amount in con.execute(sql.COSTS).fetchall():
+    for cid, amount in engine.query(sql.costs(d)):
         facts[cid].cost = float(amount or 0)
 
-    for cid, k in con.execute(sql.INVITERS).fetchall():
+    for cid, k in engine.query(sql.INVITERS):
         facts[cid].inviters = int(k)
 
     from xhsgrow.specs.divisions import covers
 
-    for cid, day, region, merchants in con.execute(sql.MERCHANTS).fetchall():
+    for cid, day, region, merchants in engine.query(sql.merchants(d)):
         f = facts[cid]
         c = by_id[cid]
         counted = True
@@ -244,34 +254,34 @@ def _facts(con: Any, campaigns: Sequence[Any], plan: sql.Plan) -> dict[str, Camp
             row = day_row(cid, day)
             row["merchants_onboarded"] = row.get("merchants_onboarded", 0) + int(merchants)
 
-    for cid, dim, value, acquired, activated in con.execute(sql.SEGMENTS_ACQUIRED).fetchall():
+    for cid, dim, value, acquired, activated in engine.query(sql.SEGMENTS_ACQUIRED):
         seg = facts[cid].segments.setdefault((str(dim), str(value)), {})
         seg["acquired"] = int(acquired)
         seg["activated"] = int(activated or 0)
-    for cid, dim, value, amount in con.execute(sql.SEGMENTS_COST).fetchall():
+    for cid, dim, value, amount in engine.query(sql.segments_cost(d)):
         seg = facts[cid].segments.setdefault((str(dim), str(value)), {})
         seg["cost"] = float(amount or 0)
 
-    con.execute(sql.REWARDS_BY_USER)
+    engine.create_table("rw", sql.rewards_by_user(d))
     if any(c.kind == "referral" for c in campaigns):
-        _referral(con, campaigns, facts)
+        _referral(engine, campaigns, facts)
     gala = [c for c in campaigns if c.kind == "gala"]
     if gala:
-        _gala(con, gala, facts, plan)
+        _gala(engine, gala, facts, plan)
     return facts
 
 
-def _referral(con: Any, campaigns: Sequence[Any], facts: dict[str, CampaignFacts]) -> None:
+def _referral(engine: Engine, campaigns: Sequence[Any], facts: dict[str, CampaignFacts]) -> None:
     tops: dict[str, list[Referrer]] = {}
-    for cid, ref, referred, activated, rewards in con.execute(
+    for cid, ref, referred, activated, rewards in engine.query(
         sql.TOP_REFERRERS.format(limit=TOP_REFERRERS)
-    ).fetchall():
+    ):
         tops.setdefault(cid, []).append(
             Referrer(str(ref), int(referred), int(activated or 0), float(rewards or 0))
         )
     minutes = [c.referral.fraud.burst_window_minutes for c in campaigns if c.kind == "referral"]
     flags: dict[str, list[FraudFlag]] = {}
-    rows = con.execute(sql.fraud(minutes or [60], INACTIVE_MIN_REFEREES)).fetchall()
+    rows = engine.query(sql.fraud(engine.dialect, minutes or [60], INACTIVE_MIN_REFEREES))
     names = ("device_shared", "ip_cluster", "burst", "inactive_referees")
     for cid, ref, referees, *marks, money in rows:
         reasons = tuple(n for n, m in zip(names, marks, strict=True) if m)
@@ -285,15 +295,14 @@ def _referral(con: Any, campaigns: Sequence[Any], facts: dict[str, CampaignFacts
 
 
 def _gala(
-    con: Any, campaigns: Sequence[Any], facts: dict[str, CampaignFacts], plan: sql.Plan
+    engine: Engine, campaigns: Sequence[Any], facts: dict[str, CampaignFacts], plan: sql.Plan
 ) -> None:
-    con.execute(sql.GALA_PERIODS_TABLE)
-    for statement in sql.GALA_PERIOD_UNITS_TABLES:
-        con.execute(statement)
+    d = engine.dialect
     rows: list[tuple[Any, ...]] = []
     days: list[tuple[str, int, dt.date, int]] = []
-    minutes: list[tuple[str, int, int, int, int]] = []
+    minutes: list[tuple[str, int, int, int]] = []
     phase_id = -1
+    rounds = 0
     for c in campaigns:
         tz = c.window.timezone
         for i, ph in enumerate(c.gala.phases):
@@ -309,30 +318,27 @@ def _gala(
                 minutes=rd.duration_minutes + ROUND_GRACE_MINUTES
             )
             rows.append((c.id, "round", i, None, None, _micros(t0), _micros(t1)))
-            # every whole minute that starts inside [t0, t1)
+            # every whole minute that starts inside [t0, t1); pid numbers the rounds
             first = -(-_micros(t0) // sql.MICROS_PER_MINUTE)
             last = -(-_micros(t1) // sql.MICROS_PER_MINUTE)
-            minutes.append((c.id, i, len(minutes), first, last))
-    con.executemany("INSERT INTO periods VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-    if days:
-        con.executemany("INSERT INTO pday VALUES (?, ?, ?, ?)", days)
-    for cid, i, pid, first, last in minutes:
-        con.execute(sql.GALA_ROUND_MINUTES, [cid, i, pid, first, last])
+            pid = rounds
+            rounds += 1
+            minutes += [(c.id, i, minute, pid) for minute in range(first, last)]
+    engine.create_rows("periods", sql.PERIODS_COLUMNS, rows)
+    engine.create_rows("pday", sql.PDAY_COLUMNS, days)
+    engine.create_rows("pmin", sql.PMIN_COLUMNS, minutes)
+    ids = [c.id for c in campaigns]
     stats: dict[tuple[str, str, int], list[int]] = {}
-    for kind, cid, idx, inter, parts in con.execute(
-        sql.gala_periods(plan, [c.id for c in campaigns])
-    ).fetchall():
+    for kind, cid, idx, inter, parts in engine.query(sql.gala_periods(d, plan, ids)):
         stats[(kind, cid, idx)] = [int(inter), int(parts), 0]
-    for kind, cid, idx, new in con.execute(sql.GALA_NEW_USERS).fetchall():
+    for kind, cid, idx, new in engine.query(sql.GALA_NEW_USERS):
         stats.setdefault((kind, cid, idx), [0, 0, 0])[2] = int(new)
     peaks = {
         cid: (minute, int(n), int(users))
-        for cid, minute, n, users in con.execute(
-            sql.gala_minutes(plan, [c.id for c in campaigns])
-        ).fetchall()
+        for cid, minute, n, users in engine.query(sql.gala_minutes(d, plan, ids))
     }
     curves: dict[str, list[tuple[int, float | None]]] = {}
-    for cid, *vals in con.execute(sql.gala_retention(RETENTION_DAYS)).fetchall():
+    for cid, *vals in engine.query(sql.gala_retention(d, RETENTION_DAYS)):
         curve = []
         for i, n in enumerate(RETENTION_DAYS):
             old, kept = int(vals[2 * i] or 0), int(vals[2 * i + 1] or 0)
