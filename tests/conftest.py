@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,31 @@ from typer.testing import CliRunner
 from xhsgrow.cli import app
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def _spark_missing() -> str | None:
+    """Why the Spark tests cannot run here (None when they can)."""
+    import importlib.util
+
+    if importlib.util.find_spec("pyspark") is None:
+        return "pyspark is not installed (pip install -e '.[test,spark]')"
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        return "no Java 17+ on PATH (.ci/run installs openjdk-17-jre-headless)"
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Spark tests need a JVM. A developer's machine without one skips them with the reason;
+    CI (CI=true, where .ci/run installs Java) must never skip them silently."""
+    why = _spark_missing()
+    if why is None:
+        return
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        raise pytest.UsageError(f"the Spark tests cannot run on CI: {why}")
+    skip = pytest.mark.skip(reason=why)
+    for item in items:
+        if "spark" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,557 @@
+"""Reading events on Apache Spark: the same ``ev`` view as xhsgrow.data.events, on Spark.
+
+``open_spark_events`` reads a file, glob or (hive-partitioned) folder, an object-store URI
+(``s3a://``, ``gs://``, ``abfss://``, ``hdfs://`` ...) or a catalog table (``table:NAME``),
+maps the user's column names to the contract's (``[data.columns]``) and registers one Spark
+temp view, ``ev``, with exactly the columns and types of DuckDB's ``ev``. The typing and the
+``reason`` of a malformed row are not written again here: they are events.py's SQL
+(``_typed_sql``), translated to Spark SQL by ``xhsgrow.tracking.dialect.SPARK``. Only the
+readers differ, and they hand that SQL the same raw columns DuckDB's readers do:
+
+* CSV: every column as text (a bad value is a rejected row, not a type error); a row that
+  cannot be split into the header's columns is a structural reject, kept out of ``ev``.
+* JSON Lines: lines as text, so a line that is not a JSON object is a rejected row ('json').
+* Parquet and tables: typed columns as Spark reads them.
+
+Text formats are parsed once, when the source is opened, and kept (``persist``) for the
+metric queries. A CSV file is parsed by one task (quoted fields may span lines, as DuckDB
+allows); Parquet files split across the cluster, so prefer Parquet for big data. Naive
+timestamps are read in the workspace timezone whatever the Spark session's; the session
+itself runs in UTC.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xhsgrow.data.contract import COLUMNS, REQUIRED
+from xhsgrow.data.events import (
+    OFFSET_KEY,
+    SAMPLE_REJECTS,
+    _format_of,
+    _message,
+    _reason_sql_raw,
+    _text,
+    _typed_sql,
+    resolve,
+)
+from xhsgrow.errors import UsageError
+
+INSTALL_HINT = "--engine spark needs PySpark: pip install 'xhsgrow[spark]' (and Java 17+)"
+#: A data source naming a catalog table rather than files.
+TABLE_PREFIX = "table:"
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_views = itertools.count(1)
+
+
+@dataclass
+class SparkEvents:
+    """A Spark session with the ``ev`` temp view over the source."""
+
+    spark: Any  # pyspark.sql.SparkSession
+    shown: str  # what the user passed, for messages
+    files: list[str]
+    fmt: str  # "parquet" | "csv" | "jsonl" | "table"
+    #: rows the CSV reader could not split into the header's columns (kept out of ``ev``)
+    structural_reject_count: int = 0
+    _created: bool = False  # this object started the session, so close() stops it
+    _views: list[str] = field(default_factory=list)
+    _persisted: list[Any] = field(default_factory=list)
+    _col_types: dict[str, str] = field(default_factory=dict)
+    _timezone: str = "Asia/Shanghai"  # the workspace's: naive times are read in it
+    _csv_layout: tuple[list[str], str] = ([], ",")  # header and delimiter
+    _raw_for: Any = None  # (numbered) -> the raw DataFrame (see _Reader.raw)
+
+    def close(self) -> None:
+        """Drop the views this source made; stop the session only if it started it."""
+        try:
+            for df in self._persisted:
+                df.unpersist()
+            for name in self._views:
+                self.spark.catalog.dropTempView(name)
+        finally:
+            self._persisted.clear()
+            self._views.clear()
+            if self._created:
+                self.spark.stop()
+
+    def rejected_samples(self, limit: int = SAMPLE_REJECTS) -> list[tuple[str, int | None, str]]:
+        """The first rejected rows as (file, line or row, reason), in file order: a second
+        read that only happens when something was rejected. CSV lines count the header; a
+        table has no lines (None)."""
+        from xhsgrow.tracking.dialect import SPARK
+
+        numbered = self.fmt in ("csv", "jsonl")
+        raw = self._raw_for(numbered=True)
+        view = self._temp_view(raw, "rejects")
+        at = {"parquet": "_row", "table": "NULL"}.get(self.fmt, "_blk, _mid")
+        malformed, line = ("_malformed", "_line") if self.fmt == "csv" else ("FALSE", "NULL")
+        blank = "NOT _blank" if self.fmt == "jsonl" else "TRUE"
+        query = SPARK.translate(
+            f"""
+            SELECT _file, {at}, code, malformed, line, t, a, r FROM (
+                SELECT _file, {at}, {_reason_sql_raw(self._col_types)} AS code,
+                    {malformed} AS malformed, {line} AS line,
+                    {_text("event_time", self._col_types)} AS t,
+                    {_text("amount", self._col_types)} AS a,
+                    {_text("region", self._col_types)} AS r
+                FROM {view} AS raw WHERE {blank}
+            ) AS coded
+            WHERE code IS NOT NULL OR malformed
+            """,
+            timezone=self._timezone,
+        )
+        try:
+            found = self.spark.sql(query)
+            if self.fmt != "table":
+                found = found.orderBy("_file", *[c.strip() for c in at.split(",")])
+            rows = found.limit(limit).collect()
+            lines: list[int | None] = [None] * len(rows)
+            if rows and self.fmt == "parquet":
+                lines = [int(row["_row"]) for row in rows]
+            elif rows and numbered:
+                header = 1 if self.fmt == "csv" else 0
+                lines = [n + header for n in _numbers(raw, rows)]
+        finally:
+            self._drop_view(view)
+        return [
+            (
+                self._shown_file(row["_file"]),
+                line,
+                self._malformed(row["line"])
+                if row["malformed"]
+                else _message(row["code"], row["t"], row["a"], row["r"]),
+            )
+            for row, line in zip(rows, lines, strict=True)
+        ]
+
+    def _malformed(self, line: str | None) -> str:
+        """Why the CSV reader could not split a row, in DuckDB's words where they apply."""
+        header, sep = self._csv_layout
+        try:
+            fields = next(csv.reader([line or ""], delimiter=sep, strict=True))
+        except (csv.Error, StopIteration):
+            return "malformed CSV row"
+        if len(fields) < len(header):
+            return "malformed CSV row: missing columns"
+        if len(fields) > len(header):
+            return "malformed CSV row: too many columns"
+        return "malformed CSV row"
+
+    def _shown_file(self, spark_path: str | None) -> str:
+        """A file as the user named it (Spark reports ``file:`` URIs)."""
+        if self.fmt == "table" or spark_path is None:
+            return self.shown
+        local = _local_path(spark_path)
+        for file in self.files:
+            if file == spark_path or (local and str(Path(file).resolve()) == local):
+                return file
+        return local or spark_path
+
+    def _temp_view(self, df: Any, what: str) -> str:
+        name = f"xhsgrow_{what}_{next(_views)}"
+        df.createOrReplaceTempView(name)
+        self._views.append(name)
+        return name
+
+    def _drop_view(self, name: str) -> None:
+        self.spark.catalog.dropTempView(name)
+        self._views.remove(name)
+
+
+def _numbers(raw: Any, rows: list[Any]) -> list[int]:
+    """1-based row numbers, within their file, of rows known by (file, block, row id).
+
+    Spark numbers no rows, but ``monotonically_increasing_id`` counts up one by one within
+    a split of a file: a row's number is the rows of the file's earlier blocks plus its
+    place in its own block."""
+    from pyspark.sql import functions as F
+
+    wanted = {row["_file"] for row in rows}
+    blocks: dict[str, dict[int, tuple[int, int]]] = {}
+    for r in (
+        raw.where(F.col("_file").isin(list(wanted)))
+        .groupBy("_file", "_blk")
+        .agg(F.count("*").alias("n"), F.min("_mid").alias("first"))
+        .collect()
+    ):
+        blocks.setdefault(r["_file"], {})[int(r["_blk"])] = (int(r["n"]), int(r["first"]))
+    out = []
+    for row in rows:
+        mine = blocks[row["_file"]]
+        blk, mid = int(row["_blk"]), int(row["_mid"])
+        before = sum(n for start, (n, _) in mine.items() if start < blk)
+        out.append(before + mid - mine[blk][1] + 1)
+    return out
+
+
+def _local_path(spark_path: str) -> str | None:
+    """The local path of a ``file:`` URI as Spark writes it, else None."""
+    from urllib.parse import unquote, urlparse
+
+    parts = urlparse(spark_path)
+    return unquote(parts.path) if parts.scheme == "file" else None
+
+
+# --- the session ---------------------------------------------------------------------------
+
+
+def spark_session(settings: Any = None) -> Any:
+    """The SparkSession ``[data.spark]`` describes (an existing one is reused)."""
+    return _start(settings)[0]
+
+
+def _start(settings: Any) -> tuple[Any, bool]:
+    """(session, whether this call created it)."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise UsageError(INSTALL_HINT) from None
+    conf = getattr(getattr(settings, "data", None), "spark", None)
+    master = getattr(conf, "master", None)
+    remote = getattr(conf, "remote", None)
+    if master and remote:
+        raise UsageError(
+            "xhsgrow.toml [data.spark]: set master or remote (Spark Connect), not both"
+        )
+    extra: dict[str, str] = dict(getattr(conf, "conf", None) or {})
+    builder = SparkSession.builder.appName(getattr(conf, "app_name", None) or "xhsgrow")
+    if remote:
+        builder = builder.remote(remote)
+    else:
+        builder = builder.master(master or "local[*]")
+        extra.setdefault("spark.ui.enabled", "false")
+        extra.setdefault("spark.log.level", "ERROR")
+        extra.setdefault("spark.ui.showConsoleProgress", "false")
+    # Nothing xhsgrow computes depends on the session timezone; UTC keeps it that way for
+    # whatever a user's own conf might add.
+    extra["spark.sql.session.timeZone"] = "UTC"
+    for key, value in extra.items():
+        builder = builder.config(key, value)
+    before = _existing(SparkSession)
+    try:
+        spark = builder.getOrCreate()
+    except ImportError as exc:  # Spark Connect's own dependencies
+        raise UsageError(f"--engine spark: {exc}", hint="pip install 'pyspark[connect]'") from None
+    except Exception as exc:
+        where = f"Spark Connect at {remote}" if remote else "Spark"
+        raise UsageError(
+            f"--engine spark: could not start {where}: {_first_line(exc)}",
+            hint=None if remote else "Spark needs Java 17+ (set JAVA_HOME or put java on PATH)",
+        ) from None
+    return spark, spark is not before
+
+
+def _existing(session_class: Any) -> Any:
+    active = session_class.getActiveSession()
+    return active if active is not None else getattr(session_class, "_instantiatedSession", None)
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def open_spark_events(data: str, settings: Any = None) -> SparkEvents:
+    """Read ``data`` on Spark and register the ``ev`` view over it (see the module docstring)."""
+    data_settings = getattr(settings, "data", None)
+    fmt_setting = getattr(data_settings, "format", "auto") or "auto"
+    mapping: dict[str, str] = dict(getattr(data_settings, "columns", {}) or {})
+    # Resolve before Spark starts: a mistyped path is reported without starting a JVM.
+    base: str | None = None
+    if data.startswith(TABLE_PREFIX):
+        table = data.removeprefix(TABLE_PREFIX).strip()
+        if not table:
+            raise UsageError(f"--data {data}: name a table after '{TABLE_PREFIX}'")
+        files, fmt, paths = [table], "table", [table]
+    elif _URI.match(data) and not data.startswith("file:"):
+        files, fmt, paths = [data], _uri_format(data, fmt_setting), [data]
+    else:
+        files, fmt, _ = resolve(_local_path(data) or data, fmt_setting)
+        local = [str(Path(f).resolve()) for f in files]
+        paths = ["file://" + f for f in local]
+        base = _hive_base(local)
+    if fmt not in ("table", "parquet", "csv", "jsonl"):
+        raise UsageError(f"unknown data format '{fmt}' (csv, parquet, jsonl)")
+    spark, created = _start(settings)
+    src = SparkEvents(spark=spark, shown=data, files=files, fmt=fmt, _created=created)
+    try:
+        _define_ev(src, _Reader(spark, fmt, paths, base, data), mapping, settings)
+    except BaseException:
+        src.close()
+        raise
+    return src
+
+
+def _define_ev(src: SparkEvents, read: _Reader, mapping: dict[str, str], settings: Any) -> None:
+    from pyspark.errors import PySparkException
+
+    from xhsgrow.tracking.dialect import SPARK, fixed_offset_us
+
+    spark, fmt, data = src.spark, src.fmt, src.shown
+    try:
+        types = read.columns()
+        lower = {name.lower(): name for name in types}
+        picked: dict[str, str | None] = {}
+        col_types: dict[str, str] = {}
+        for col in COLUMNS:
+            wanted = mapping.get(col, col)
+            actual = wanted if wanted in types else lower.get(wanted.lower())
+            if actual is None and col in REQUIRED:
+                mapped = f" (mapped to '{wanted}')" if col in mapping else ""
+                raise UsageError(
+                    f"--data {data}: no column '{wanted}' for {col}{mapped}; "
+                    f"columns are: {', '.join(types) or '(none)'}",
+                    hint="map your column names under [data.columns] in xhsgrow.toml",
+                )
+            picked[col] = actual
+            col_types[col] = "NULL" if actual is None else types[actual]
+        tz = getattr(settings, "timezone", "Asia/Shanghai")
+        off = fixed_offset_us(tz)
+        col_types[OFFSET_KEY] = "" if off is None else str(off)
+        src._col_types = col_types
+        src._timezone = tz
+        src._csv_layout = (read.header, read.sep)
+        src._raw_for = lambda numbered=False: read.raw(picked, numbered=numbered)
+
+        raw = read.raw(picked)
+        if fmt == "jsonl":
+            raw = raw.where("NOT _blank")
+        view = src._temp_view(raw, "raw")
+        typed = _typed_sql(col_types, plain=fmt in ("parquet", "table"))
+        flag = ", _malformed" if fmt == "csv" else ""
+        ev = spark.sql(SPARK.translate(f"SELECT {typed}{flag} FROM {view} AS raw", timezone=tz))
+        if fmt in ("csv", "jsonl"):
+            # Parsed once, here, like DuckDB's staged Parquet: the metric queries read ev
+            # several times and should not parse text again.
+            ev = ev.persist()
+            src._persisted.append(ev)
+            if fmt == "csv":
+                from pyspark.sql import functions as F
+
+                bad = ev.agg(F.count(F.when(F.col("_malformed"), 1))).collect()[0][0]
+                src.structural_reject_count = int(bad)
+                ev = ev.where("NOT _malformed").drop("_malformed")
+            else:
+                ev.count()
+        ev.createOrReplaceTempView("ev")
+        src._views.append("ev")
+    except (PySparkException, *_java_errors()) as exc:
+        raise UsageError(f"--data {data}: cannot read {fmt}: {_first_line(exc)}") from None
+
+
+class _Reader:
+    """Spark DataFrames over the source, with the raw columns events.py's SQL expects: the
+    contract's names (NULL when absent) and ``_bad`` (JSON Lines: not an object); then
+    ``_malformed`` (CSV: not splittable into the header's columns), ``_blank`` (JSON Lines:
+    an empty line) and, to locate rejected rows, ``_file`` with ``_row`` (Parquet: 1-based
+    row) or ``_blk`` and ``_mid`` (text: the file block and a row id counting up in it)."""
+
+    def __init__(
+        self, spark: Any, fmt: str, paths: list[str], base: str | None, shown: str
+    ) -> None:
+        self.spark, self.fmt, self.paths, self.base, self.shown = spark, fmt, paths, base, shown
+        self.header: list[str] = []
+        self.sep = ","
+
+    def _reader(self) -> Any:
+        reader = self.spark.read
+        if self.base:
+            reader = reader.option("basePath", "file://" + self.base)
+        return reader
+
+    def _source(self) -> Any:
+        """The source as Spark reads it: typed columns, CSV columns as text, or lines."""
+        from pyspark.errors import AnalysisException
+
+        if self.fmt == "table":
+            try:
+                return self.spark.table(self.paths[0])
+            except AnalysisException:
+                raise UsageError(
+                    f"--data {self.shown}: no table '{self.paths[0]}' in the Spark catalog"
+                ) from None
+        if self.fmt == "parquet":
+            # Files that disagree on columns are read by name (DuckDB: union_by_name).
+            return self._reader().option("mergeSchema", "true").parquet(*self.paths)
+        if self.fmt == "csv":
+            return self._csv()
+        return self._reader().text(self.paths)
+
+    def columns(self) -> dict[str, str]:
+        """Column name -> DuckDB type name, as DuckDB would describe the source."""
+        if self.fmt == "csv":
+            self._sniff()
+        if self.fmt != "jsonl":
+            fields = self._source().schema.fields
+            return {f.name: _duck_type(f.dataType) for f in fields if f.name != "_corrupt"}
+        # The keys of the first 10,000 objects, as DuckDB's reader looks at them.
+        lines = f"xhsgrow_lines_{next(_views)}"
+        self._source().createOrReplaceTempView(lines)
+        try:
+            keys = self.spark.sql(
+                "SELECT DISTINCT k FROM (SELECT explode(json_object_keys(value)) AS k FROM "
+                f"(SELECT value FROM {lines} WHERE json_object_keys(value) IS NOT NULL "
+                "LIMIT 10000) AS head) AS ks"
+            ).collect()
+        finally:
+            self.spark.catalog.dropTempView(lines)
+        if not keys:
+            raise UsageError(
+                f"--data {self.shown}: no line is a JSON object",
+                hint='JSON Lines holds one object per line: {"event_time": ..., "event": ...}',
+            )
+        return {str(k): "VARCHAR" for (k,) in keys}
+
+    def _sniff(self) -> None:
+        """The header and delimiter, from the first line (DuckDB sniffs them too)."""
+        first = self._reader().text(self.paths[0]).limit(1).collect()
+        if not first:
+            raise UsageError(f"--data {self.shown}: cannot read csv: no header line")
+        line = str(first[0][0]).removeprefix("\ufeff")
+        self.sep = max(",\t;|", key=line.count)
+        self.header = next(csv.reader([line], delimiter=self.sep))
+
+    def _csv(self) -> Any:
+        from pyspark.sql.types import StringType, StructField, StructType
+
+        # Every column as text; the header's names (hive partition columns follow).
+        schema = StructType(
+            [StructField(name, StringType()) for name in self.header]
+            + [StructField("_corrupt", StringType())]
+        )
+        return (
+            self._reader()
+            .schema(schema)
+            .option("header", "true")
+            .option("sep", self.sep)
+            .option("quote", '"')
+            .option("escape", '"')  # RFC 4180: "" inside quotes, as DuckDB reads it
+            .option("multiLine", "true")  # quoted newlines, as DuckDB reads them
+            .option("mode", "PERMISSIVE")
+            .option("columnNameOfCorruptRecord", "_corrupt")
+            .csv(self.paths)
+        )
+
+    def raw(self, picked: dict[str, str | None], numbered: bool = False) -> Any:
+        """The raw columns (see the class docstring); ``numbered`` adds the locating ones."""
+        from pyspark.sql import functions as F
+
+        df = self._source()
+        locating: dict[str, Any] = {}
+        if numbered:
+            path = F.lit(None) if self.fmt == "table" else F.col("_metadata.file_path")
+            locating["_file"] = path.cast("string")
+            if self.fmt == "parquet":
+                locating["_row"] = F.col("_metadata.row_index") + 1
+            elif self.fmt != "table":
+                locating["_blk"] = F.col("_metadata.file_block_start")
+                locating["_mid"] = F.monotonically_increasing_id()
+        where = [expr.alias(name) for name, expr in locating.items()]
+        if self.fmt == "jsonl":
+            found = [(col, name) for col, name in picked.items() if name is not None]
+            lines = df.select(
+                "value",
+                (F.trim("value") == "").alias("_blank"),
+                F.json_object_keys("value").isNull().alias("_bad"),
+                *where,
+            )
+            lines = lines.select(
+                "*",
+                F.json_tuple("value", *[name for _, name in found]).alias(
+                    *[col for col, _ in found]
+                ),
+            )
+            cols = [F.col(col) if name else _null(col) for col, name in picked.items()]
+            return lines.select(*cols, "_bad", "_blank", *locating)
+        cols = [_ref(name).alias(col) if name else _null(col) for col, name in picked.items()]
+        more = [F.lit(False).alias("_bad")]
+        if self.fmt == "csv":
+            more.append(F.col("_corrupt").isNotNull().alias("_malformed"))
+            if numbered:
+                more.append(F.col("_corrupt").alias("_line"))
+        return df.select(*cols, *more, *where)
+
+
+def _ref(name: str) -> Any:
+    from pyspark.sql import functions as F
+
+    return F.col("`" + name.replace("`", "``") + "`")
+
+
+def _null(col: str) -> Any:
+    from pyspark.sql import functions as F
+
+    return F.lit(None).cast("string").alias(col)
+
+
+def _uri_format(uri: str, fmt_setting: str) -> str:
+    if fmt_setting != "auto":
+        return fmt_setting
+    fmt = _format_of(Path(uri.rstrip("/").rsplit("/", 1)[-1]))
+    if fmt is None:
+        raise UsageError(
+            f"--data {uri}: cannot tell the format from the name",
+            hint="set [data] format in xhsgrow.toml (parquet, csv or jsonl)",
+        )
+    return fmt
+
+
+def _hive_base(files: list[str]) -> str | None:
+    """The folder above the ``key=value`` folders the files sit in, if any (the base path
+    Spark needs to read them as partition columns, as DuckDB does)."""
+    if not files:
+        return None
+    base = Path(os.path.commonpath([str(Path(f).parent) for f in files]))
+    while "=" in base.name:
+        base = base.parent
+    if any("=" in part for f in files for part in Path(f).relative_to(base).parts[:-1]):
+        return str(base)
+    return None
+
+
+def _duck_type(kind: Any) -> str:
+    """The DuckDB name of a Spark type, as events.py's typing expects it."""
+    from pyspark.sql import types as T
+
+    if isinstance(kind, T.DecimalType):
+        return f"DECIMAL({kind.precision},{kind.scale})"
+    names = {
+        T.StringType: "VARCHAR",
+        T.VarcharType: "VARCHAR",
+        T.CharType: "VARCHAR",
+        T.LongType: "BIGINT",
+        T.IntegerType: "INTEGER",
+        T.ShortType: "SMALLINT",
+        T.ByteType: "TINYINT",
+        T.DoubleType: "DOUBLE",
+        T.FloatType: "FLOAT",
+        T.BooleanType: "BOOLEAN",
+        T.BinaryType: "BLOB",
+        T.TimestampType: "TIMESTAMP WITH TIME ZONE",
+        T.TimestampNTZType: "TIMESTAMP",
+        T.DateType: "DATE",
+    }
+    for cls, name in names.items():
+        if isinstance(kind, cls):
+            return name
+    return kind.simpleString().upper()
+
+
+def _java_errors() -> tuple[type[BaseException], ...]:
+    """The JVM's errors as py4j raises them (absent with a Spark Connect-only client)."""
+    try:
+        from py4j.protocol import Py4JJavaError
+    except ImportError:  # pragma: no cover - pyspark-client without py4j
+        return ()
+    return (Py4JJavaError,)
+
+
+def _first_line(exc: BaseException) -> str:
+    java = getattr(exc, "java_exception", None)  # py4j: the JVM's message, not the call's
+    text = str(java.getMessage() if java is not None else exc).strip()
+    return (text.splitlines() or [type(exc).__name__])[0][:300]

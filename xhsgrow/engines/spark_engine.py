@@ -1,0 +1,106 @@
+"""Apache Spark as the engine: the same statements, translated, on a Spark session.
+
+The events are xhsgrow.data.spark_events' ``ev`` temp view. A table made by
+``create_table`` is a DataFrame computed once (``localCheckpoint``: its rows are kept on the
+executors and its lineage cut) and registered as a temp view: Spark's own ``CREATE VIEW``
+is lazy, so every later reader would recompute it, and dropping a view would break the
+views built on it. Only the small results of ``query`` ever reach the driver.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Sequence
+from typing import Any
+
+from xhsgrow.engines import Column, RejectedSample, query_failed
+from xhsgrow.tracking.dialect import SPARK, Dialect
+
+
+def _plain(value: Any) -> Any:
+    """Spark returns DECIMAL as Decimal: an int when whole, a float otherwise."""
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def _is_spark_error(exc: BaseException) -> bool:
+    module = type(exc).__module__ or ""
+    return module.startswith(("pyspark", "py4j", "grpc"))
+
+
+class SparkEngine:
+    """An ``Engine`` over an open ``SparkEvents`` (xhsgrow.data.spark_events)."""
+
+    name = "spark"
+    dialect: Dialect = SPARK
+
+    def __init__(self, source: Any) -> None:
+        self.source = source
+        self.spark = source.spark
+        self._tables: dict[str, Any] = {}
+
+    @property
+    def shown(self) -> str:
+        return str(self.source.shown)
+
+    @property
+    def structural_reject_count(self) -> int:
+        return int(self.source.structural_reject_count)
+
+    def _df(self, select: str) -> Any:
+        try:
+            return self.spark.sql(self.dialect.translate(select))
+        except Exception as exc:
+            if _is_spark_error(exc):
+                raise query_failed(self.shown, exc) from None
+            raise
+
+    def _register(self, name: str, df: Any) -> None:
+        df.createOrReplaceTempView(name)
+        self._tables[name] = df
+
+    def create_table(self, name: str, select: str) -> None:
+        df = self._df(select)
+        try:
+            self._register(name, df.localCheckpoint(eager=True))
+        except Exception as exc:
+            if _is_spark_error(exc):
+                raise query_failed(self.shown, exc) from None
+            raise
+
+    def create_rows(
+        self, name: str, columns: Sequence[Column], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        schema = ", ".join(f"{c} {self.dialect.type_name(t)}" for c, t in columns)
+        try:
+            df = self.spark.createDataFrame([tuple(r) for r in rows], schema)
+        except Exception as exc:
+            if _is_spark_error(exc):
+                raise query_failed(self.shown, exc) from None
+            raise
+        self._register(name, df)
+
+    def drop(self, name: str) -> None:
+        self._tables.pop(name, None)
+        self.spark.catalog.dropTempView(name)
+
+    def query(self, select: str) -> list[tuple[Any, ...]]:
+        df = self._df(select)
+        try:
+            rows = df.collect()
+        except Exception as exc:
+            if _is_spark_error(exc):
+                raise query_failed(self.shown, exc) from None
+            raise
+        return [tuple(_plain(v) for v in row) for row in rows]
+
+    def rejected_samples(self, limit: int = 5) -> list[RejectedSample]:
+        return list(self.source.rejected_samples(limit))
+
+    def close(self) -> None:
+        try:
+            for name in list(self._tables):
+                self.drop(name)
+        finally:
+            self.source.close()
