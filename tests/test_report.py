@@ -29,8 +29,16 @@ def tracked(monkeypatch: pytest.MonkeyPatch, workspace: Path) -> dict[str, Any]:
     """Make the CLI's tracking step return the hand-built result; records its arguments."""
     seen: dict[str, Any] = {"result": tracking_result()}
 
-    def fake(ws: Any, ids: list[str], *, data: Any, as_of: Any, strict: bool = False) -> Any:
-        seen.update(ids=list(ids), data=data, as_of=as_of, strict=strict)
+    def fake(
+        ws: Any,
+        ids: list[str],
+        *,
+        data: Any,
+        as_of: Any,
+        strict: bool = False,
+        engine: str | None = None,
+    ) -> Any:
+        seen.update(ids=list(ids), data=data, as_of=as_of, strict=strict, engine=engine)
         result = seen["result"]
         if ids:
             result = replace(result, campaigns=tuple(c for c in result.campaigns if c.id in ids))
@@ -169,10 +177,13 @@ def test_broken_template_names_itself(workspace: Path) -> None:
 
 
 def test_report_cli_prints_markdown_and_passes_options(invoke: Any, tracked: dict) -> None:
-    res = invoke("report", "--data", "events/", "--as-of", "2027-02-10", "--strict")
+    res = invoke(
+        "report", "--data", "events/", "--as-of", "2027-02-10", "--strict", "--engine", "spark"
+    )
     assert res.exit_code == 0, res.output
     assert res.stdout.startswith("## Campaign report — 2027-02-10")
     assert tracked["data"] == "events/" and tracked["as_of"] == AS_OF and tracked["strict"]
+    assert tracked["engine"] == "spark"
 
 
 @pytest.mark.parametrize(

@@ -80,6 +80,17 @@ def load_settings_file(path: Path, *, display: str | None = None) -> Settings:
         )
         for name in sorted(set(settings.data.columns) - set(COLUMNS))
     ]
+    spark = settings.data.spark
+    if spark.master is not None and spark.remote is not None:
+        # Two exclusive ways to reach Spark (PySpark refuses both at once too): say so where the
+        # settings are read, with the line, rather than when a run starts a session.
+        problems.append(
+            src.problem(
+                ("data", "spark", "remote"),
+                "set either master (a classic Spark session) or remote (a Spark Connect URL), "
+                "not both",
+            )
+        )
     if not is_timezone(settings.timezone):
         problems.append(
             src.problem(("timezone",), f"unknown timezone '{settings.timezone}' (use an IANA name)")

@@ -3,8 +3,39 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
+from typing import Annotated
+
+import typer
 
 from xhsgrow.errors import UsageError
+
+
+class Engine(StrEnum):
+    """Where the aggregation over the events runs (the values of `[data] engine`)."""
+
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+#: `--engine` on every command that tracks (track, report, notify): one definition, one help.
+EngineOpt = Annotated[
+    Engine | None,
+    typer.Option(
+        "--engine",
+        help="Where the events are aggregated: duckdb (embedded, in this process) or spark "
+        "(Apache Spark: local, a cluster or Spark Connect, as \\[data.spark] in xhsgrow.toml "
+        "says; needs pip install 'xhsgrow\\[spark]' and Java 17+). "
+        "Default: \\[data] engine in xhsgrow.toml, else duckdb. "
+        "Not used with an http(s) --data URL, which serves aggregates.",
+        show_default=False,
+    ),
+]
+
+
+def engine_name(value: Engine | None) -> str | None:
+    """The engine name for the library (None: the workspace's `[data] engine`)."""
+    return value.value if value is not None else None
 
 
 def parse_as_of(value: str | None, option: str = "--as-of") -> dt.date | None:

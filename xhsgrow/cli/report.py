@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from xhsgrow.cli.console import plain
+from xhsgrow.cli.options import EngineOpt, engine_name
 
 
 class ReportFormat(StrEnum):
@@ -35,8 +36,9 @@ DataOpt = Annotated[
     str | None,
     typer.Option(
         "--data",
-        help="Events: file, glob, folder or http(s) URL of daily aggregates "
-        "(default: \\[data] source in xhsgrow.toml, or $XHSGROW_DATA).",
+        help="Events: file, glob, folder or http(s) URL of daily aggregates; with --engine "
+        "spark also table:NAME (a catalog table) or an object-store URI (s3a://…) "
+        "(default: $XHSGROW_DATA, then \\[data] source in xhsgrow.toml).",
     ),
 ]
 AsOfOpt = Annotated[
@@ -83,6 +85,7 @@ def report(
     title: Annotated[str | None, typer.Option("--title", help="Report title.")] = None,
     strict: StrictOpt = False,
     webhooks_file: WebhooksOpt = None,
+    engine: EngineOpt = None,
 ) -> None:
     """Render a campaign report: portfolio summary (worst first) and a section per campaign.
 
@@ -106,7 +109,9 @@ def report(
     ws = workspace_from(ctx)
     day = parse_as_of(as_of)
     webhook = _webhook(ws, post, webhooks_file) if post else None  # fail early on bad config
-    result = track_campaigns(ws, ids or [], data=data, as_of=day, strict=strict)
+    result = track_campaigns(
+        ws, ids or [], data=data, as_of=day, strict=strict, engine=engine_name(engine)
+    )
     meta = ReportMeta(
         format=format.value,
         lang=lang.value,
@@ -145,6 +150,7 @@ def notify(
     fail_on: FailOnOpt = None,
     strict: StrictOpt = False,
     webhooks_file: WebhooksOpt = None,
+    engine: EngineOpt = None,
 ) -> None:
     """Post a compact campaign summary to a team chat: Feishu/Lark, WeCom, DingTalk or Slack.
 
@@ -165,7 +171,9 @@ def notify(
     ws = workspace_from(ctx)
     day = parse_as_of(as_of)
     webhook = _webhook(ws, name, webhooks_file)
-    result = track_campaigns(ws, ids or [], data=data, as_of=day, strict=strict)
+    result = track_campaigns(
+        ws, ids or [], data=data, as_of=day, strict=strict, engine=engine_name(engine)
+    )
     message = send(result, webhook, lang=lang.value, report_url=report_url, dry_run=dry_run)
     plain(message, stderr=not dry_run)
     _finish(result, fail_on.value if fail_on else None)

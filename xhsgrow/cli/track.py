@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from xhsgrow.cli.options import parse_as_of
+from xhsgrow.cli.options import EngineOpt, engine_name, parse_as_of
 from xhsgrow.errors import EXIT_FAILED
 
 
@@ -52,7 +52,9 @@ def track(
             "-d",
             metavar="PATH|GLOB|URL",
             help="Event file, glob or folder (CSV, Parquet, JSON Lines), or the URL of a "
-            "daily-aggregates endpoint. Default: $XHSGROW_DATA, then data.source in xhsgrow.toml.",
+            "daily-aggregates endpoint; with --engine spark also table:NAME (a catalog table) "
+            "or an object-store URI (s3a://…). "
+            "Default: $XHSGROW_DATA, then data.source in xhsgrow.toml.",
         ),
     ] = None,
     as_of: Annotated[
@@ -74,17 +76,21 @@ def track(
     strict: Annotated[
         bool, typer.Option("--strict", help="Any malformed row is an error (exit 2).")
     ] = False,
+    engine: EngineOpt = None,
 ) -> None:
     """Track campaigns against their targets: actual, expected to date, pace, forecast, status.
 
-    Reads the events once with DuckDB and computes every metric of docs/metrics.md for every
-    campaign. Status is on track / at risk / off track from the pace against the spec's curve
-    (or not started / ended). Exit code 1 under --fail-on when a campaign is at or below that
-    status, 2 on a usage or input error.
+    Reads the events once, with DuckDB or (--engine spark) Apache Spark, and computes every
+    metric of docs/metrics.md for every campaign; only daily aggregates come back. Status is
+    on track / at risk / off track from the pace against the spec's curve (or not started /
+    ended). Exit code 1 under --fail-on when a campaign is at or below that status, 2 on a
+    usage or input error.
 
     Example:
 
         xhsgrow track --data events/*.parquet --as-of 2025-02-10 --by channel --fail-on off-track
+
+        xhsgrow track --engine spark --data table:dw.app_events
     """
     from xhsgrow.cli.app import workspace_from
     from xhsgrow.tracking.engine import fail_statuses
@@ -94,7 +100,15 @@ def track(
     ws = workspace_from(ctx)
     progress, stop = _progress()
     try:
-        result = run(ws, ids or None, data=data, as_of=day, strict=strict, progress=progress)
+        result = run(
+            ws,
+            ids or None,
+            data=data,
+            as_of=day,
+            strict=strict,
+            progress=progress,
+            engine=engine_name(engine),
+        )
     finally:
         stop()
     if format is TrackFormat.json:
