@@ -26,6 +26,8 @@ import csv
 import itertools
 import os
 import re
+import threading
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +50,13 @@ INSTALL_HINT = "--engine spark needs PySpark: pip install 'xhsgrow[spark]' (and 
 TABLE_PREFIX = "table:"
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _views = itertools.count(1)
+#: Spark's logging for a session xhsgrow starts: errors only (spark-log4j2.properties), so a
+#: normal local run prints nothing but xhsgrow's own output on stderr.
+LOG4J2 = Path(__file__).with_name("spark-log4j2.properties")
+LOG4J2_KEY = "log4j2.configurationFile"
+#: What the driver JVM prints on its own, before any logging configuration applies: Spark's
+#: launcher always adds the incubating vector module, and Java announces it.
+_JVM_NOISE = (b"WARNING: Using incubator modules:",)
 
 
 @dataclass
@@ -220,15 +229,34 @@ def _start(settings: Any) -> tuple[Any, bool]:
         raise UsageError(
             "xhsgrow.toml [data.spark]: set master or remote (Spark Connect), not both"
         )
+    # PySpark's own convention: SPARK_REMOTE in the environment is a Spark Connect URL.
+    env_remote = os.environ.get("SPARK_REMOTE")
+    if master and env_remote:
+        raise UsageError(
+            f"xhsgrow.toml [data.spark] master = '{master}', but SPARK_REMOTE "
+            f"({_shown_url(env_remote)}) asks for Spark Connect: unset one"
+        )
+    remote = remote or env_remote
     extra: dict[str, str] = dict(getattr(conf, "conf", None) or {})
-    builder = SparkSession.builder.appName(getattr(conf, "app_name", None) or "xhsgrow")
+    app_name = getattr(conf, "app_name", None) or "xhsgrow"
+    builder = SparkSession.builder.appName(app_name)
     if remote:
         builder = builder.remote(remote)
     else:
-        builder = builder.master(master or "local[*]")
+        master = master or "local[*]"
+        builder = builder.master(master)
         extra.setdefault("spark.ui.enabled", "false")
-        extra.setdefault("spark.log.level", "ERROR")
         extra.setdefault("spark.ui.showConsoleProgress", "false")
+        java = extra.get("spark.driver.extraJavaOptions", "")
+        if LOG4J2_KEY not in java:  # a user's own logging configuration wins
+            ours = f"-D{LOG4J2_KEY}={LOG4J2.as_uri()}"
+            extra["spark.driver.extraJavaOptions"] = f"{ours} {java}".strip()
+        cores = _local_cores(master)
+        if cores is not None:
+            # Spark's default of 200 shuffle partitions is sized for a cluster: on one
+            # machine each is a task of its own for aggregates of a few MB (a third of the
+            # CPU of a run on 300k events). A few per core, unless the user says otherwise.
+            extra.setdefault("spark.sql.shuffle.partitions", str(2 * cores))
     # Nothing xhsgrow computes depends on the session timezone; UTC keeps it that way for
     # whatever a user's own conf might add.
     extra["spark.sql.session.timeZone"] = "UTC"
@@ -236,16 +264,118 @@ def _start(settings: Any) -> tuple[Any, bool]:
         builder = builder.config(key, value)
     before = _existing(SparkSession)
     try:
-        spark = builder.getOrCreate()
+        with warnings.catch_warnings():
+            # PySpark checks the pandas version while the context starts; xhsgrow does not
+            # use pandas on Spark, so its FutureWarning about pandas 3 is not the user's.
+            warnings.filterwarnings("ignore", "PySpark does not yet", FutureWarning)
+            # A Spark Connect call out of retries warns before it raises: the error below
+            # says it.
+            warnings.filterwarnings("ignore", r"\[RETRIES_EXCEEDED\]")
+            if remote:
+                return _connect(SparkSession, remote, builder, before)
+            if before is None:
+                _start_driver(master or "local[*]", app_name, extra)
+            spark = builder.getOrCreate()
     except ImportError as exc:  # Spark Connect's own dependencies
-        raise UsageError(f"--engine spark: {exc}", hint="pip install 'pyspark[connect]'") from None
+        raise UsageError(
+            f"--engine spark: {exc}",
+            hint="pip install 'xhsgrow[spark]' (it includes the Spark Connect client)",
+        ) from None
+    except UsageError:
+        raise
     except Exception as exc:
-        where = f"Spark Connect at {remote}" if remote else "Spark"
+        where = f"Spark Connect at {_shown_url(remote)}" if remote else "Spark"
         raise UsageError(
             f"--engine spark: could not start {where}: {_first_line(exc)}",
             hint=None if remote else "Spark needs Java 17+ (set JAVA_HOME or put java on PATH)",
         ) from None
     return spark, spark is not before
+
+
+def _connect(session_class: Any, remote: str, builder: Any, before: Any) -> tuple[Any, bool]:
+    """A Spark Connect session, known to reach its server.
+
+    The client connects on its first call and retries an unreachable server for ten minutes
+    (then again when the process exits). So the session is first made without options (no
+    call yet), asked for the server's version with a few seconds of retries, and only then
+    given the settings."""
+    from pyspark.sql.connect.client.retries import DefaultPolicy
+
+    spark = session_class.builder.remote(remote).getOrCreate()
+    client = spark.client
+    policies = client.get_retry_policies()
+    client.set_retry_policies([DefaultPolicy(max_retries=4, max_backoff=2000)])
+    try:
+        spark.version  # noqa: B018 - a call to the server
+    except Exception as exc:
+        if spark is not before:  # closed now, or the exit would retry for ten minutes
+            client.set_retry_policies([DefaultPolicy(max_retries=0)])
+            spark.stop()
+        raise UsageError(
+            f"--engine spark: could not reach Spark Connect at {_shown_url(remote)}: "
+            f"{_grpc_reason(exc)}"
+        ) from None
+    client.set_retry_policies(policies)
+    return builder.getOrCreate(), spark is not before
+
+
+def _shown_url(remote: str) -> str:
+    """A Spark Connect URL for messages, without its token."""
+    return re.sub(r"(;token=)[^;]*", r"\1***", remote, flags=re.IGNORECASE)
+
+
+def _grpc_reason(exc: BaseException) -> str:
+    """Why a gRPC call failed: its details (the text's first line is only its class)."""
+    found = re.search(r'details = "([^"\n]*)"', str(exc))
+    return found.group(1) if found else _first_line(exc)
+
+
+def _local_cores(master: str) -> int | None:
+    """The cores of a ``local``, ``local[N]``, ``local[*]`` or ``local[N,F]`` master, else
+    None (a cluster sizes its own shuffles)."""
+    found = re.fullmatch(r"local(?:\[(\*|\d+)(?:,\s*\d+)?\])?", master.strip())
+    if found is None:
+        return None
+    if found.group(1) in (None, "*"):
+        return 1 if found.group(1) is None else os.cpu_count() or 1
+    return max(int(found.group(1)), 1)
+
+
+def _start_driver(master: str, app_name: str, extra: dict[str, str]) -> None:
+    """Start the driver JVM (when none runs in this process yet) with its stderr read through
+    a filter: what the JVM prints before its logging is configured, whatever that
+    configuration, is not the user's business (``_JVM_NOISE``); everything else, errors
+    included, goes on to stderr. The SparkContext made here is the one ``getOrCreate`` of
+    the session builder then picks up."""
+    from pyspark import SparkConf, SparkContext
+    from pyspark.java_gateway import launch_gateway
+
+    if SparkContext._gateway is not None or "PYSPARK_GATEWAY_PORT" in os.environ:
+        return  # a JVM already runs (or is someone else's): nothing to launch
+    conf = SparkConf().setMaster(master).setAppName(app_name).setAll(list(extra.items()))
+    read, write = os.pipe()
+    threading.Thread(
+        target=_forward, args=(read,), name="xhsgrow-spark-stderr", daemon=True
+    ).start()
+    try:
+        gateway = launch_gateway(conf, popen_kwargs={"stderr": write})
+    finally:
+        os.close(write)  # the JVM holds its own copy; the reader ends when the JVM does
+    SparkContext(conf=conf, gateway=gateway)
+
+
+def _forward(read: int) -> None:
+    """Copy the driver JVM's stderr to ours, line by line, without ``_JVM_NOISE``."""
+    with os.fdopen(read, "rb") as lines:
+        for line in lines:
+            if line.startswith(_JVM_NOISE):
+                continue
+            try:
+                view = memoryview(line)
+                while view:
+                    view = view[os.write(2, view) :]
+            except OSError:  # stderr closed: nowhere to say it
+                continue
 
 
 def _existing(session_class: Any) -> Any:
@@ -370,7 +500,9 @@ class _Reader:
 
         if self.fmt == "table":
             try:
-                return self.spark.table(self.paths[0])
+                table = self.spark.table(self.paths[0])
+                table.schema  # noqa: B018 - Spark Connect looks the table up only when asked
+                return table
             except AnalysisException:
                 raise UsageError(
                     f"--data {self.shown}: no table '{self.paths[0]}' in the Spark catalog"

