@@ -349,3 +349,96 @@ def test_money_adds_up_exactly_whatever_the_order(ws, tmp_path: Path) -> None:  
     assert c.metrics["cost"] == 1.0
     assert c.budget == 1000  # the spec's
     assert c.metrics["budget_burn"] == 1.0 / 1000
+
+
+def test_event_time_text_is_read_only_in_the_documented_shapes(ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # docs/data.md: an ISO 8601 date, optionally a time after T or a space (minutes,
+    # optionally seconds and a fraction), optionally an offset after the time.
+    data = csv_file(
+        tmp_path / "e.csv",
+        [
+            # accepted; naive times are Shanghai time
+            "2025-01-11,signup,a,ref,,,,,,,",  # 01-11 00:00
+            "2025-01-11T10:00,signup,b,ref,,,,,,,",  # no seconds
+            "2025-01-11 10:00:00.123456789,signup,c,ref,,,,,,,",  # nanoseconds
+            "2025-01-11T20:00Z,signup,d,ref,,,,,,,",  # 20:00 UTC is 04:00 on 01-12
+            "2025-01-12 01:00:00-0500,signup,e,ref,,,,,,,",  # 06:00 UTC: 14:00 on 01-12
+            "2025-01-12 20:00:00+02,signup,f,ref,,,,,,,",  # 18:00 UTC: 02:00 on 01-13
+            '"\u30002025-01-13 10:00:00\t",signup,g,ref,,,,,,,',  # whitespace around it
+            # rejected (line 9 on)
+            "2025/01/13 10:00:00,signup,h,ref,,,,,,,",  # slashes
+            "2025-1-13 10:00:00,signup,i,ref,,,,,,,",  # month without its zero
+            "2025-01,signup,j,ref,,,,,,,",  # no day
+            "2025-01-13 24:00:00,signup,k,ref,,,,,,,",  # hours run 00-23
+            "2025-01-13 10:00:00 +08:00,signup,l,ref,,,,,,,",  # a space before the offset
+            "2025-01-13 10:00:00 UTC,signup,m,ref,,,,,,,",  # a zone name
+            "2025-01-13 10:00:00+15:00,signup,n,ref,,,,,,,",  # offsets end at 14:59
+            "2025-02-29 10:00:00,signup,o,ref,,,,,,,",  # the shape, but no such day
+        ],
+    )
+    result = run(ws, data)
+    c = result.campaigns[0]
+    assert c.metrics["acquired"] == 7
+    by_day = {r.day: r.acquired for r in c.daily}
+    assert (by_day[dt.date(2025, 1, 11)], by_day[dt.date(2025, 1, 12)]) == (3, 2)
+    assert by_day[dt.date(2025, 1, 13)] == 2
+    q = result.data_quality
+    assert q.rejected_by_reason == {"event_time": 8}
+    assert [(r.line, r.reason) for r in q.rejected_samples] == [
+        (9, "unparseable event_time '2025/01/13 10:00:00'"),
+        (10, "unparseable event_time '2025-1-13 10:00:00'"),
+        (11, "unparseable event_time '2025-01'"),
+        (12, "unparseable event_time '2025-01-13 24:00:00'"),
+        (13, "unparseable event_time '2025-01-13 10:00:00 +08:00'"),
+    ]
+
+
+def test_amounts_are_plain_decimal_numbers(ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = csv_file(
+        tmp_path / "e.csv",
+        [
+            '2025-01-11 10:00:00,reward,u1,ref,,,,,"\u00a012.5\u3000",,',  # 12.5
+            "2025-01-11 10:00:00,reward,u2,ref,,,,,.5,,",  # 0.5
+            "2025-01-11 10:00:00,reward,u3,ref,,,,,+2,,",  # 2
+            "2025-01-11 10:00:00,reward,u4,ref,,,,,1E1,,",  # 10
+            "2025-01-11 10:00:00,reward,u5,ref,,,,,1_000,,",  # line 6 on: not numbers
+            "2025-01-11 10:00:00,reward,u6,ref,,,,,1.5d,,",
+            "2025-01-11 10:00:00,reward,u7,ref,,,,,NaN,,",
+            "2025-01-11 10:00:00,reward,u8,ref,,,,,\u00a5,,",  # a currency sign alone
+            "2025-01-11 10:00:00,reward,u9,ref,,,,,0x10,,",
+            "2025-01-11 10:00:00,reward,u10,ref,,,,,1e400,,",  # beyond a double
+        ],
+    )
+    result = run(ws, data)
+    assert result.campaigns[0].metrics["cost"] == 25.0
+    q = result.data_quality
+    assert q.rejected_by_reason == {"amount": 6}
+    assert [r.reason for r in q.rejected_samples] == [
+        "bad amount '1_000'",
+        "bad amount '1.5d'",
+        "bad amount 'NaN'",
+        "bad amount '\u00a5'",
+        "bad amount '0x10'",
+    ]
+
+
+def test_text_is_trimmed_of_every_kind_of_whitespace(ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Tabs, no-break and ideographic spaces around a value are not part of it.
+    data = csv_file(
+        tmp_path / "e.csv",
+        [
+            '2025-01-11 10:00:00,"signup\t",u1,"\u3000ref",in_app,"440106\u3000",,,,,',
+            '2025-01-12 10:00:00,active,"\tu1\u00a0",,,,,,,,',
+            "2025-01-11 10:00:00,signup,u2,ref,,1.00e5,,,,,",  # region: digits only
+            "2025-01-11 10:00:00,signup,u3,ref,,\uff14\uff14\uff10\uff11\uff10\uff16,,,,,",
+        ],
+    )
+    result = run(ws, data)
+    c = result.campaigns[0]
+    assert (c.metrics["acquired"], c.metrics["retention_d1"]) == (1, 1.0)
+    # 440106 (Guangzhou's Tianhe district) is counted, under its province
+    assert {(s.dimension, s.value) for s in c.segments} == {
+        ("channel", "in_app"),
+        ("region", "440000"),
+    }
+    assert result.data_quality.rejected_by_reason == {"region": 2}

@@ -16,6 +16,7 @@ import glob as globmod
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -297,7 +298,7 @@ def _with_filename(reader: str, fmt: str) -> str:
             "END, FALSE) AS _okj FROM (SELECT filename AS _file, "
             "unnest(string_split(content, chr(10))) AS _line, "
             "generate_subscripts(string_split(content, chr(10)), 1) AS _lineno "
-            f"FROM {reader}) AS numbered WHERE trim(_line) <> '') AS checked) AS lines"
+            f"FROM {reader}) AS numbered WHERE {_trim('_line')} IS NOT NULL) AS checked) AS lines"
         )
     # read_parquet / read_csv accept filename = true, which adds a `filename` column.
     extra = ", file_row_number = true" if fmt == "parquet" else ""
@@ -320,7 +321,101 @@ def _typed_sql(col_types: dict[str, str], *, plain: bool = False) -> str:
                 exprs[col] = col
     parts = [f"{expr} AS {col}" for col, expr in exprs.items() if col != "event_time"]
     return ", ".join(
-        [f"{exprs['event_time']} AS ts", *parts, f"{_reason_sql_raw(col_types)} AS reason"]
+        [
+            f"{exprs['event_time']} AS ts",
+            *parts,
+            f"{_reason_sql_raw(col_types, plain=plain)} AS reason",
+        ]
+    )
+
+
+#: Whitespace, trimmed from both ends of every text value: Unicode's White_Space characters
+#: (space, tab, line breaks, no-break space U+00A0, ideographic space U+3000, the other
+#: spaces of U+2000-U+200A...). Spelled out, because each engine's own trim() has its own
+#: idea of whitespace (DuckDB's: the space separators, Spark's: U+0020 alone).
+WHITESPACE = (
+    "\t\n\v\f\r \x85\xa0\u1680"
+    + "".join(chr(c) for c in range(0x2000, 0x200B))
+    + "\u2028\u2029\u202f\u205f\u3000"
+)
+#: The shape of an event_time text: an ISO 8601 date; optionally a time (after a T or a
+#: space: hours and minutes, optionally seconds with up to 9 digits of fraction) and, after
+#: a time, an offset (Z, +HH, +HHMM or +HH:MM, up to 14:59 either way).
+EVENT_TIME_TEXT = (
+    r"[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"(?:[T ](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,9})?)?"
+    r"(?:Z|[+-](?:0[0-9]|1[0-4])(?::?[0-5][0-9])?)?)?"
+)
+#: The shape of an amount text: a plain decimal number, optionally signed and with an
+#: exponent (12, 12.50, -3, .5, 1e3).
+AMOUNT_TEXT = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+#: The shape of a region: a GB/T 2260 division code, six digits from 100000 to 899999.
+REGION_TEXT = r"[1-8][0-9]{5}"
+
+#: The largest finite double.
+_DOUBLE_MAX = "1.7976931348623157e308"
+#: Integer column types that keep their type as ids.
+_INTEGERS = ("BIGINT", "INTEGER", "UBIGINT", "HUGEINT", "SMALLINT")
+#: Numeric column types: an amount of one of these is cast, never matched as text.
+_NUMBERS = (*_INTEGERS, "TINYINT", "UINTEGER", "USMALLINT", "UTINYINT", "DOUBLE", "FLOAT", "REAL")
+
+
+def _raw_text(col: str, kind: str) -> str:
+    """The source column ``col`` as text, untrimmed."""
+    return col if kind == "VARCHAR" else f"CAST({col} AS VARCHAR)"
+
+
+def _ends_in_space(x: str) -> str:
+    """Whether text ``x`` begins or ends with WHITESPACE (or is empty)."""
+    ws = _lit(WHITESPACE)
+    return f"(strpos({ws}, substr({x}, 1, 1)) > 0 OR strpos({ws}, substr({x}, -1)) > 0)"
+
+
+def _trim(x: str) -> str:
+    """Text ``x`` without WHITESPACE at either end; NULL when nothing is left.
+
+    DuckDB's trim with a list of characters costs ten times its plain trim on every row, so
+    it only runs on values that need it; the rest pass through."""
+    return (
+        f"NULLIF(CASE WHEN {_ends_in_space(x)} THEN trim({x}, {_lit(WHITESPACE)}) ELSE {x} END, '')"
+    )
+
+
+def _blank(x: str) -> str:
+    """Whether text ``x`` is NULL, empty or all WHITESPACE (``_trim(x) IS NULL``).
+
+    Written without CASE so that DuckDB computes it once per distinct value of a
+    dictionary-encoded Parquet column, as it does for its own trim()."""
+    ws = _lit(WHITESPACE)
+    return f"({x} IS NULL OR (strpos({ws}, substr({x}, 1, 1)) > 0 AND trim({x}, {ws}) = ''))"
+
+
+def _trimmed_is(x: str, value: str) -> str:
+    """Whether ``_trim(x) = value`` (a non-empty literal without outer whitespace)."""
+    v = _lit(value)
+    return f"({x} = {v} OR ({_ends_in_space(x)} AND trim({x}, {_lit(WHITESPACE)}) = {v}))"
+
+
+def _matches(x: str, shape: str, *, padded: bool = True, or_blank: bool = False) -> str:
+    r"""Whether text ``x`` has the ``shape`` (a regular expression): with ``padded``, once
+    trimmed of WHITESPACE, and with ``or_blank`` also when nothing is left. NULL when ``x``
+    is NULL.
+
+    The pattern reads alike in DuckDB (RE2) and Spark (java.util.regex): ASCII classes,
+    non-capturing groups, anchored with \A and \z (Java's $ also matches before a final line
+    break). WHITESPACE is allowed around the shape rather than trimmed, so that the test
+    costs no trim."""
+    space = "[" + WHITESPACE + "]*" if padded else ""
+    body = "(?:" + shape + ")" + ("?" if or_blank else "")
+    return f"regexp_matches({x}, {_lit(chr(92) + 'A' + space + body + space + chr(92) + 'z')})"
+
+
+def _shaped(raw: str, shape: str, parse: Callable[[str], str]) -> str:
+    """``parse(text)`` when the text ``raw``, trimmed of WHITESPACE, has the ``shape``; else
+    NULL. Most texts have the shape as they are: only the others pay for a trim."""
+    return (
+        f"CASE WHEN {_matches(raw, shape, padded=False)} THEN {parse(raw)} "
+        f"WHEN {_matches(raw, shape)} THEN {parse(f'trim({raw}, {_lit(WHITESPACE)})')} END"
     )
 
 
@@ -328,7 +423,12 @@ def _typed_expr(col: str, kind: str, off: int | None = None) -> str:
     """The typed expression of a contract column. ``event_time`` becomes ``ts``: microseconds
     since 1970 UTC (an integer, cheap to compare and bucket); naive times are shifted by the
     workspace timezone's fixed offset ``off`` (or converted by the timezone database when
-    the zone has daylight saving time), offsets in the text are honoured."""
+    the zone has daylight saving time), offsets in the text are honoured.
+
+    Text is typed by explicit rules that every engine applies alike, never by an engine's
+    cast alone (casts differ on malformed text): trimmed of WHITESPACE, an event_time must
+    have the EVENT_TIME_TEXT shape and an amount the AMOUNT_TEXT shape before it is cast.
+    Typed columns (a Parquet TIMESTAMP or DOUBLE) are not matched against any pattern."""
     if kind == "NULL":
         return {"event_time": "CAST(NULL AS BIGINT)", "amount": "CAST(NULL AS DOUBLE)"}.get(
             col, "CAST(NULL AS VARCHAR)"
@@ -343,54 +443,87 @@ def _typed_expr(col: str, kind: str, off: int | None = None) -> str:
             return "epoch_us(event_time)"
         if kind.startswith("TIMESTAMP") or kind == "DATE":
             return naive.format(x="event_time")
-        text = "NULLIF(trim(CAST(event_time AS VARCHAR)), '')"
-        has_offset = (
-            f"(right({text}, 1) IN ('Z', 'z') OR substr({text}, 20) LIKE '%+%' "
-            f"OR substr({text}, 20) LIKE '%-%')"
-        )
-        return (
-            f"CASE WHEN {has_offset} THEN epoch_us(TRY_CAST({text} AS TIMESTAMPTZ)) "
-            f"ELSE {naive.format(x=f'TRY_CAST({text} AS TIMESTAMP)')} END"
-        )
+
+        def parse(text: str) -> str:
+            # In a text of the shape, a +, a Z or a - after a colon is an offset.
+            has_offset = f"({text} LIKE '%+%' OR {text} LIKE '%Z' OR {text} LIKE '%:%-%')"
+            # Spark reads an offset only after seconds: HH:MM+08:00 is cast as
+            # HH:MM:00+08:00.
+            with_seconds = (
+                f"CASE WHEN substr({text}, 17, 1) IN ('Z', '+', '-') "
+                f"THEN substr({text}, 1, 16) || ':00' || substr({text}, 17) ELSE {text} END"
+            )
+            return (
+                f"CASE WHEN {has_offset} THEN epoch_us(TRY_CAST({with_seconds} AS TIMESTAMPTZ)) "
+                f"ELSE {naive.format(x=f'TRY_CAST({text} AS TIMESTAMP)')} END"
+            )
+
+        return _shaped(_raw_text("event_time", kind), EVENT_TIME_TEXT, parse)
     if col == "amount":
-        if kind in ("DOUBLE", "FLOAT", "REAL") or kind.startswith("DECIMAL"):
+        if kind in _NUMBERS or kind.startswith("DECIMAL"):
             return "CAST(amount AS DOUBLE)"
-        if kind in ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT"):
-            return "CAST(amount AS DOUBLE)"
-        return "TRY_CAST(NULLIF(trim(CAST(amount AS VARCHAR)), '') AS DOUBLE)"
+        return _shaped(
+            _raw_text("amount", kind), AMOUNT_TEXT, lambda text: f"TRY_CAST({text} AS DOUBLE)"
+        )
     if col in ("user_id", "referrer_id"):
         # Ids keep an integer type when the file has one (fast joins); text otherwise.
-        if kind in ("BIGINT", "INTEGER", "UBIGINT", "HUGEINT", "SMALLINT"):
+        if kind in _INTEGERS:
             return f"CAST({col} AS BIGINT)"
-        return f"NULLIF(trim(CAST({col} AS VARCHAR)), '')"
+        return _trim(_raw_text(col, kind))
     if kind == "VARCHAR":
-        return f"NULLIF(trim({col}), '')"
+        return _trim(col)
     return f"CAST({col} AS VARCHAR)"
 
 
-def _reason_sql_raw(col_types: dict[str, str]) -> str:
-    """SQL for why a row is malformed (a reason code), over the mapped source columns."""
+def _reason_sql_raw(col_types: dict[str, str], *, plain: bool = False) -> str:
+    """SQL for why a row is malformed (a reason code), over the mapped source columns.
+
+    The tests are those of the typed columns (``_typed_expr``), in one of two spellings with
+    the same answers. By default, the typed expressions themselves: next to the typed columns
+    (``_typed_sql``), DuckDB computes each once for both. With ``plain`` (Parquet and tables,
+    whose ``event`` stays a plain column): whether a text is blank, or has a shape, is tested
+    on the untrimmed text without a CASE, which DuckDB computes once per distinct value of a
+    dictionary-encoded column."""
     ts = _typed_expr("event_time", col_types["event_time"], _off(col_types))
-    user = _typed_expr("user_id", col_types["user_id"])
-    event = _typed_expr("event", col_types["event"])
     amount = _typed_expr("amount", col_types["amount"])
-    region = _typed_expr("region", col_types["region"])
-    amount_given = (
-        "FALSE"
-        if col_types["amount"] == "NULL"
-        else "NULLIF(trim(CAST(amount AS VARCHAR)), '') IS NOT NULL"
-    )
+    kinds = {col: col_types[col] for col in ("event", "user_id", "amount", "region")}
+    if plain:
+        event = _raw_text("event", kinds["event"])
+        no_event, reward = _blank(event), _trimmed_is(event, "reward")
+        no_user = (
+            _blank(_raw_text("user_id", kinds["user_id"]))
+            if kinds["user_id"] not in (*_INTEGERS, "NULL")
+            else f"{_typed_expr('user_id', kinds['user_id'])} IS NULL"
+        )
+        region = _raw_text("region", kinds["region"])
+        good_region = _matches(region, REGION_TEXT, or_blank=True)
+    else:
+        event = _typed_expr("event", kinds["event"])
+        no_event, reward = f"{event} IS NULL", f"{event} = 'reward'"
+        no_user = f"{_typed_expr('user_id', kinds['user_id'])} IS NULL"
+        region = _typed_expr("region", kinds["region"])
+        good_region = f"coalesce({_matches(region, REGION_TEXT, padded=False)}, TRUE)"
+    kind = kinds["amount"]
+    # Not a number: text of another shape, or a NaN or infinity (a float column's, or text
+    # beyond the range of a double). NaN compares larger than any number on both engines.
+    finite = f"abs({amount}) <= {_DOUBLE_MAX}"
+    if kind == "NULL":
+        bad_amount = "FALSE"
+    elif kind in _NUMBERS or kind.startswith("DECIMAL"):
+        bad_amount = f"NOT ({finite})"
+    else:
+        shaped = _matches(_raw_text("amount", kind), AMOUNT_TEXT, or_blank=True)
+        bad_amount = f"(NOT {shaped} OR NOT ({finite}))"
+    bad_region = "FALSE" if kinds["region"] == "NULL" else f"NOT {good_region}"
     return f"""CASE
         WHEN _bad THEN 'json'
         WHEN {ts} IS NULL THEN 'event_time'
-        WHEN {event} IS NULL OR CAST(event AS VARCHAR) = '' THEN 'event'
-        WHEN {user} IS NULL THEN 'user_id'
-        WHEN {amount_given} AND {amount} IS NULL THEN 'amount'
+        WHEN {no_event} THEN 'event'
+        WHEN {no_user} THEN 'user_id'
+        WHEN {bad_amount} THEN 'amount'
         WHEN {amount} < 0 THEN 'amount_negative'
-        WHEN {event} = 'reward' AND {amount} IS NULL THEN 'amount_missing'
-        WHEN {region} IS NOT NULL AND NOT (length({region}) = 6
-            AND coalesce(TRY_CAST({region} AS INTEGER) BETWEEN 100000 AND 899999, FALSE))
-            THEN 'region'
+        WHEN {reward} AND {amount} IS NULL THEN 'amount_missing'
+        WHEN {bad_region} THEN 'region'
         ELSE NULL END"""
 
 
@@ -400,10 +533,16 @@ def _off(col_types: dict[str, str]) -> int | None:
 
 
 def _text(col: str, col_types: dict[str, str]) -> str:
-    return "NULL" if col_types[col] == "NULL" else f"CAST({col} AS VARCHAR)"
+    """A source column as rejected-row messages show it. A number comes back as a number,
+    and Python writes it: the engines write a double as text differently (DuckDB 'nan',
+    '1e+20'; Spark 'NaN', '1.0E20')."""
+    kind = col_types[col]
+    if kind == "NULL":
+        return "NULL"
+    return col if kind in _NUMBERS or kind.startswith("DECIMAL") else f"CAST({col} AS VARCHAR)"
 
 
-def _message(code: str, time: str | None, amount: str | None, region: str | None) -> str:
+def _message(code: str, time: object, amount: object, region: object) -> str:
     """A one-line human reason for a rejected row."""
     if code == "event_time":
         return f"unparseable event_time '{time}'" if time else "missing event_time"
