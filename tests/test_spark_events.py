@@ -329,6 +329,18 @@ def test_json_lines_with_bad_lines_match_duckdb(spark: Any, tmp_path: Path) -> N
 
 
 @spark_only
+def test_json_lines_blank_with_tabs_or_ideographic_spaces_are_skipped_alike(
+    spark: Any, tmp_path: Path
+) -> None:
+    # A line of only whitespace (a tab, U+3000) is a blank line on both engines, not a
+    # rejected "not a JSON object" row: Spark's own trim() removes U+0020 alone.
+    data = tmp_path / "e.jsonl"
+    data.write_text(JSONL_LINES[0] + "\n\t\u3000\n" + JSONL_LINES[0] + "\n", "utf-8")
+    rows, _facts = assert_same(data)
+    assert len(rows) == 2
+
+
+@spark_only
 def test_json_lines_spread_over_blocks_keep_their_line_numbers(spark: Any, tmp_path: Path) -> None:
     # Small blocks make Spark split the file: line numbers still count from the file's top.
     good = '{"event_time": "2025-01-11 10:00:00", "event": "signup", "user_id": "u%d"}'

@@ -36,6 +36,7 @@ from xhsgrow.data.contract import COLUMNS, REQUIRED
 from xhsgrow.data.events import (
     OFFSET_KEY,
     SAMPLE_REJECTS,
+    WHITESPACE,
     _format_of,
     _message,
     _reason_sql_raw,
@@ -588,7 +589,7 @@ class _Reader:
             found = [(col, name) for col, name in picked.items() if name is not None]
             lines = df.select(
                 "value",
-                (F.trim("value") == "").alias("_blank"),
+                (F.trim("value", F.lit(WHITESPACE)) == "").alias("_blank"),
                 F.json_object_keys("value").isNull().alias("_bad"),
                 *where,
             )
