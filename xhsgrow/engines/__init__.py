@@ -67,6 +67,26 @@ class Engine(Protocol):
         """Release the engine's resources (temporary tables, files, sessions it started)."""
 
 
+class SourceEngine:
+    """What every adapter takes from its open event source (``EventSource`` or
+    ``SparkEvents``): the name shown in messages, the structural rejects and the rejected
+    samples. Adapters add the SQL methods."""
+
+    def __init__(self, source: Any) -> None:
+        self.source = source
+
+    @property
+    def shown(self) -> str:
+        return str(self.source.shown)
+
+    @property
+    def structural_reject_count(self) -> int:
+        return int(self.source.structural_reject_count)
+
+    def rejected_samples(self, limit: int = 5) -> list[RejectedSample]:
+        return list(self.source.rejected_samples(limit))
+
+
 def open_engine(name: str, data: str, settings: Any = None) -> Engine:
     """Open the events ``data`` (a path, glob, folder, URI or ``table:NAME``) on the engine
     ``name`` configured by the workspace ``settings``."""

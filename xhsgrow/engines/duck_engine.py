@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from xhsgrow.engines import Column, RejectedSample, query_failed
+from xhsgrow.engines import Column, SourceEngine, query_failed
 from xhsgrow.tracking.dialect import DUCKDB, Dialect, lit
 
 #: Rows per INSERT statement when loading rows from Python (one statement with literal
@@ -13,23 +13,15 @@ from xhsgrow.tracking.dialect import DUCKDB, Dialect, lit
 _CHUNK = 500
 
 
-class DuckEngine:
+class DuckEngine(SourceEngine):
     """An ``Engine`` over an open ``EventSource`` (xhsgrow.data.events)."""
 
     name = "duckdb"
     dialect: Dialect = DUCKDB
 
     def __init__(self, source: Any) -> None:
-        self.source = source
+        super().__init__(source)
         self.con = source.con
-
-    @property
-    def shown(self) -> str:
-        return str(self.source.shown)
-
-    @property
-    def structural_reject_count(self) -> int:
-        return int(self.source.structural_reject_count)
 
     def _run(self, sql: str) -> Any:
         import duckdb
@@ -60,9 +52,6 @@ class DuckEngine:
 
     def query(self, select: str) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in self._run(select).fetchall()]
-
-    def rejected_samples(self, limit: int = 5) -> list[RejectedSample]:
-        return list(self.source.rejected_samples(limit))
 
     def close(self) -> None:
         self.source.close()

@@ -16,10 +16,11 @@ the same figures).
 from __future__ import annotations
 
 import decimal
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from xhsgrow.engines import Column, RejectedSample, query_failed
+from xhsgrow.engines import Column, SourceEngine, query_failed
 from xhsgrow.tracking.dialect import SPARK, Dialect
 
 
@@ -35,47 +36,42 @@ def _is_spark_error(exc: BaseException) -> bool:
     return module.startswith(("pyspark", "py4j", "grpc"))
 
 
-class SparkEngine:
+class SparkEngine(SourceEngine):
     """An ``Engine`` over an open ``SparkEvents`` (xhsgrow.data.spark_events)."""
 
     name = "spark"
     dialect: Dialect = SPARK
 
     def __init__(self, source: Any) -> None:
-        self.source = source
+        super().__init__(source)
         self.spark = source.spark
         self._tables: dict[str, Any] = {}
         self._cached = False
         if getattr(source, "fmt", None) in ("parquet", "table"):
             self._cache_events()
 
+    @contextmanager
+    def _failing_as_usage(self) -> Iterator[None]:
+        """Spark, Py4J and gRPC errors become the one-line ``query failed`` UsageError;
+        anything else (a bug of ours) stays a traceback."""
+        try:
+            yield
+        except Exception as exc:
+            if _is_spark_error(exc):
+                raise query_failed(self.shown, exc) from None
+            raise
+
     def _cache_events(self) -> None:
         """Cache ``ev`` lazily: the first statement that reads it fills the cache."""
         from pyspark import StorageLevel
 
-        try:
+        with self._failing_as_usage():
             self.spark.catalog.cacheTable("ev", StorageLevel.MEMORY_AND_DISK)
-        except Exception as exc:
-            if _is_spark_error(exc):
-                raise query_failed(self.shown, exc) from None
-            raise
         self._cached = True
 
-    @property
-    def shown(self) -> str:
-        return str(self.source.shown)
-
-    @property
-    def structural_reject_count(self) -> int:
-        return int(self.source.structural_reject_count)
-
     def _df(self, select: str) -> Any:
-        try:
+        with self._failing_as_usage():
             return self.spark.sql(self.dialect.translate(select))
-        except Exception as exc:
-            if _is_spark_error(exc):
-                raise query_failed(self.shown, exc) from None
-            raise
 
     def _register(self, name: str, df: Any) -> None:
         df.createOrReplaceTempView(name)
@@ -83,23 +79,15 @@ class SparkEngine:
 
     def create_table(self, name: str, select: str) -> None:
         df = self._df(select)
-        try:
+        with self._failing_as_usage():
             self._register(name, df.localCheckpoint(eager=True))
-        except Exception as exc:
-            if _is_spark_error(exc):
-                raise query_failed(self.shown, exc) from None
-            raise
 
     def create_rows(
         self, name: str, columns: Sequence[Column], rows: Sequence[Sequence[Any]]
     ) -> None:
         schema = ", ".join(f"{c} {self.dialect.type_name(t)}" for c, t in columns)
-        try:
+        with self._failing_as_usage():
             df = self.spark.createDataFrame([tuple(r) for r in rows], schema)
-        except Exception as exc:
-            if _is_spark_error(exc):
-                raise query_failed(self.shown, exc) from None
-            raise
         self._register(name, df)
 
     def drop(self, name: str) -> None:
@@ -108,16 +96,9 @@ class SparkEngine:
 
     def query(self, select: str) -> list[tuple[Any, ...]]:
         df = self._df(select)
-        try:
+        with self._failing_as_usage():
             rows = df.collect()
-        except Exception as exc:
-            if _is_spark_error(exc):
-                raise query_failed(self.shown, exc) from None
-            raise
         return [tuple(_plain(v) for v in row) for row in rows]
-
-    def rejected_samples(self, limit: int = 5) -> list[RejectedSample]:
-        return list(self.source.rejected_samples(limit))
 
     def close(self) -> None:
         try:
