@@ -6,6 +6,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -70,3 +71,27 @@ def workspace(tmp_path: Path) -> Path:
     (tmp_path / "campaigns").mkdir()
     (tmp_path / "templates").mkdir()
     return tmp_path
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    """A local Spark session for a module of Spark tests (two cores, four shuffle partitions,
+    no UI, session timezone UTC). Stopped at the end of the module unless it was already
+    running before."""
+    from pyspark.sql import SparkSession
+
+    before = SparkSession.getActiveSession()
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("xhsgrow-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.log.level", "ERROR")
+        .getOrCreate()
+    )
+    yield session
+    session.conf.set("spark.sql.session.timeZone", "UTC")
+    if before is None:
+        session.stop()

@@ -32,27 +32,6 @@ SESSION_ZONES = ("UTC", "Asia/Shanghai", "America/Los_Angeles")
 XY = "(VALUES ('a', 10), (NULL, 5), ('b', NULL)) AS t(x, y)"
 
 
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    pytest.importorskip("pyspark")
-    from pyspark.sql import SparkSession
-
-    before = SparkSession.getActiveSession()
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("xhsgrow-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.log.level", "ERROR")
-        .getOrCreate()
-    )
-    yield session
-    session.conf.set("spark.sql.session.timeZone", "UTC")
-    if before is None:
-        session.stop()
-
-
 @pytest.fixture
 def duck() -> Iterator[Any]:
     """A DuckDB connection in the workspace's timezone, as xhsgrow's connect() makes it."""

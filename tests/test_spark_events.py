@@ -9,7 +9,6 @@ import math
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -63,26 +62,6 @@ JSONL_LINES = [
     '{"event_time": "2025-01-14 10:00:00", "event": "signup", "user_id": 10, "amount": 1e3, '
     '"ip": "10.0.0.9", "extra": [1, 2]}',
 ]
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    pytest.importorskip("pyspark")
-    from pyspark.sql import SparkSession
-
-    before = SparkSession.getActiveSession()
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("xhsgrow-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.log.level", "ERROR")
-        .getOrCreate()
-    )
-    yield session
-    if before is None:
-        session.stop()
 
 
 def settings(tz: str = "Asia/Shanghai", **data: Any) -> Settings:
