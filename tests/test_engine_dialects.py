@@ -138,17 +138,18 @@ def test_the_event_typing_sql_translates_to_spark() -> None:
     # xhsgrow.data.events types the raw columns in DuckDB SQL; the Spark reader translates
     # the same text (naive times in a fixed-offset zone, a DST zone, text with offsets).
     from xhsgrow.data.contract import COLUMNS
-    from xhsgrow.data.events import OFFSET_KEY, _typed_sql
+    from xhsgrow.data.events import OFFSET_KEY, typed_query
 
     for kinds in ("VARCHAR", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE"):
         for offset in ("28800000000", ""):
-            col_types = {c: "VARCHAR" for c in COLUMNS} | {"event_time": kinds, OFFSET_KEY: offset}
-            col_types["amount"] = "DOUBLE"
-            sql = f"SELECT {_typed_sql(col_types)} FROM raw"
-            spark_sql = SPARK.translate(sql, timezone="Europe/Berlin")
-            tree = sqlglot.parse_one(spark_sql, read="spark")
-            assert not _functions(tree) - SPARK_BUILTINS, spark_sql
-            assert "EPOCH_US" not in spark_sql.upper()
+            for amount, plain in (("DOUBLE", True), ("VARCHAR", False), ("DOUBLE", False)):
+                col_types = {c: "VARCHAR" for c in COLUMNS}
+                col_types |= {"event_time": kinds, OFFSET_KEY: offset, "amount": amount}
+                sql = typed_query(col_types, "raw", plain=plain, carry=("_malformed",))
+                spark_sql = SPARK.translate(sql, timezone="Europe/Berlin")
+                tree = sqlglot.parse_one(spark_sql, read="spark")
+                assert not _functions(tree) - SPARK_BUILTINS, spark_sql
+                assert "EPOCH_US" not in spark_sql.upper()
 
 
 def test_a_naive_time_cast_to_an_instant_needs_the_zone() -> None:

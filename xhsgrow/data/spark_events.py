@@ -5,7 +5,7 @@
 maps the user's column names to the contract's (``[data.columns]``) and registers one Spark
 temp view, ``ev``, with exactly the columns and types of DuckDB's ``ev``. The typing and the
 ``reason`` of a malformed row are not written again here: they are events.py's SQL
-(``_typed_sql``), translated to Spark SQL by ``xhsgrow.tracking.dialect.SPARK``. Only the
+(``typed_query``), translated to Spark SQL by ``xhsgrow.tracking.dialect.SPARK``. Only the
 readers differ, and they hand that SQL the same raw columns DuckDB's readers do:
 
 * CSV: every column as text (a bad value is a rejected row, not a type error); a row that
@@ -41,8 +41,8 @@ from xhsgrow.data.events import (
     _message,
     _reason_sql_raw,
     _text,
-    _typed_sql,
     resolve,
+    typed_query,
 )
 from xhsgrow.errors import UsageError
 
@@ -453,9 +453,11 @@ def _define_ev(src: SparkEvents, read: _Reader, mapping: dict[str, str], setting
         if fmt == "jsonl":
             raw = raw.where("NOT _blank")
         view = src._temp_view(raw, "raw")
-        typed = _typed_sql(col_types, plain=fmt in ("parquet", "table"))
-        flag = ", _malformed" if fmt == "csv" else ""
-        ev = spark.sql(SPARK.translate(f"SELECT {typed}{flag} FROM {view} AS raw", timezone=tz))
+        carry = ("_malformed",) if fmt == "csv" else ()
+        typed = typed_query(
+            col_types, f"{view} AS raw", plain=fmt in ("parquet", "table"), carry=carry
+        )
+        ev = spark.sql(SPARK.translate(typed, timezone=tz))
         if fmt in ("csv", "jsonl"):
             # Parsed once, here, like DuckDB's staged Parquet: the metric queries read ev
             # several times and should not parse text again.
