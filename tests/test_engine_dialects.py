@@ -182,16 +182,23 @@ def test_duckdb_struct_minimum_counts_a_null_field_as_largest() -> None:
     assert got == [(1, 10, "b"), (2, 5, None)]
 
 
-def test_duckdb_day_numbers_truncate_and_days_floor() -> None:
-    # Before 1970 the integer day number (//) and the calendar day disagree by one in
-    # DuckDB; Spark's DIV truncates the same way, and its calendar day floors (pmod).
+def test_day_minute_and_second_numbers_floor_before_1970() -> None:
+    # DuckDB's // truncates towards zero (-1 // 60 is 0); an instant before 1970 must still
+    # fall in the day, minute and second it is in: the numbers agree with the calendar day.
     import duckdb
 
-    got = duckdb.sql(
-        f"SELECT {DUCKDB.day_number('ts', 'UTC')}, {DUCKDB.local_day('ts', 'UTC')} "
-        "FROM (VALUES (-1)) AS t(ts)"
-    ).fetchall()
-    assert got == [(0, dt.date(1969, 12, 31))]
+    instants = [-1, -59_999_999, -60_000_000, -86_400_000_000, -86_400_000_001, 0, 1]
+    values = ", ".join(f"({t})" for t in instants)
+    for tz in ("UTC", "Asia/Shanghai", "Europe/Berlin"):
+        got = duckdb.sql(
+            f"SELECT ts, {DUCKDB.day_number('ts', tz)}, {DUCKDB.local_day('ts', tz)}, "
+            f"{DUCKDB.minute_of('ts')}, {DUCKDB.epoch_seconds('ts')} "
+            f"FROM (VALUES {values}) AS t(ts) ORDER BY ts"
+        ).fetchall()
+        for ts, day_n, day, minute, second in got:
+            assert dt.date(1970, 1, 1) + dt.timedelta(days=day_n) == day, (tz, ts)
+            assert minute == ts // 60_000_000, ts  # Python's // floors
+            assert second == ts // 1_000_000, ts
 
 
 # --- choosing the engine -------------------------------------------------------------------

@@ -20,8 +20,9 @@ Engine differences that change results, and how they are neutralised:
 * NULL ordering: DuckDB sorts NULLs last, Spark first; sqlglot writes ``NULLS LAST`` on every
   ORDER BY, and ``first_of`` puts an explicit "is NULL" flag before each struct field (the
   minimum of a struct compares fields in order, a NULL field counting as largest in DuckDB).
-* integer division: ``//`` truncates towards zero in DuckDB; Spark's ``DIV`` does the same.
-  A calendar day floors (``pmod``), as DuckDB's timestamp arithmetic does.
+* integer division: ``//`` and ``%`` truncate towards zero in DuckDB; Spark's ``DIV`` and
+  ``%`` do the same. Day, minute and second numbers floor (``floor_div``), as a calendar day
+  does, so that an instant before 1970 falls in the right day on both.
 * hashes: DuckDB's HASH is 64-bit; Spark's ``hash`` is 32-bit and skips NULL arguments, so
   ``hash64`` is ``xxhash64`` with a NULL flag per column.
 * money: DuckDB's FSUM is compensated; Spark sums exactly over a DECIMAL.
@@ -115,20 +116,24 @@ class Dialect:
             f"ELSE CAST(timezone({tz_col}, timezone('UTC', MAKE_TIMESTAMP({ts}))) AS DATE) END"
         )
 
+    def floor_div(self, x: str, d: int) -> str:
+        """``x`` divided by the positive integer ``d``, rounded down (``//`` alone rounds
+        towards zero: -1 // 60 is 0, the wrong minute for an instant before 1970). Below
+        zero, (x + 1) // d - 1 floors: a comparison costs less per row than a remainder."""
+        return f"(CASE WHEN ({x}) < 0 THEN (({x}) + 1) // {d} - 1 ELSE ({x}) // {d} END)"
+
     def day_number(self, ts: str, tz: str) -> str:
         """``local_day`` as an integer: days since 1970-01-01 (cheap to subtract)."""
         off = fixed_offset_us(tz)
         if off is not None:
-            return f"(({ts} + {off}) // {MICROS_PER_DAY})"
+            return self.floor_div(f"{ts} + {off}", MICROS_PER_DAY)
         return self.days_between(EPOCH_DAY, self.local_day(ts, tz))
 
     def day_number_by_column(self, ts: str, tz_col: str, off_col: str) -> str:
         """``day_number`` with the zone (and its fixed offset, NULL if none) from columns."""
         other = self.days_between(EPOCH_DAY, self.local_day_by_column(ts, tz_col, off_col))
-        return (
-            f"CASE WHEN {off_col} IS NOT NULL THEN ({ts} + {off_col}) // {MICROS_PER_DAY} "
-            f"ELSE {other} END"
-        )
+        fixed = self.floor_div(f"{ts} + {off_col}", MICROS_PER_DAY)
+        return f"CASE WHEN {off_col} IS NOT NULL THEN {fixed} ELSE {other} END"
 
     def day_of_number(self, n: str) -> str:
         """The date of a day number (days since 1970-01-01)."""
@@ -140,11 +145,11 @@ class Dialect:
 
     def minute_of(self, ts: str) -> str:
         """Whole minutes since 1970 UTC (an integer), the unit of gala peaks and rounds."""
-        return f"({ts} // {MICROS_PER_MINUTE})"
+        return self.floor_div(ts, MICROS_PER_MINUTE)
 
     def epoch_seconds(self, ts: str) -> str:
         """Seconds since 1970 of the instant ``ts`` (microseconds)."""
-        return f"({ts} // 1000000)"
+        return self.floor_div(ts, 1_000_000)
 
     # --- aggregates ----------------------------------------------------------------------
 
