@@ -258,3 +258,22 @@ def test_a_master_and_spark_remote_together_are_one_line(ws: Path) -> None:
         "(sc://127.0.0.1:1) asks for Spark Connect: unset one"
     ]
     assert r.stdout == ""
+
+
+def test_the_legacy_master_variable_and_spark_connect_together_are_one_line(ws: Path) -> None:
+    # PySpark reads MASTER from the environment and refuses it next to a Spark Connect URL;
+    # xhsgrow says so in one line instead of PySpark's traceback.
+    settings(ws, '[data]\nengine = "spark"\n')
+    r = xhsgrow(
+        ws,
+        *TRACK,
+        "--data",
+        "events.csv",
+        env={"SPARK_REMOTE": "sc://127.0.0.1:1/;token=s3cr3t", "MASTER": "local[1]"},
+    )
+    assert r.returncode == 2
+    assert r.stderr.splitlines() == [
+        "Error: --engine spark: SPARK_REMOTE (sc://127.0.0.1:1/;token=***) asks for Spark "
+        "Connect, but the MASTER environment variable names a master ('local[1]'): unset MASTER"
+    ]
+    assert r.stdout == ""

@@ -238,6 +238,15 @@ def _start(settings: Any) -> tuple[Any, bool]:
             f"({_shown_url(env_remote)}) asks for Spark Connect: unset one"
         )
     remote = remote or env_remote
+    # PySpark's legacy MASTER variable names a master too, and PySpark refuses it next to
+    # Spark Connect (with a traceback, before any session exists).
+    env_master = os.environ.get("MASTER")
+    if remote and env_master:
+        asked = "[data.spark] remote" if getattr(conf, "remote", None) else "SPARK_REMOTE"
+        raise UsageError(
+            f"--engine spark: {asked} ({_shown_url(remote)}) asks for Spark Connect, but the "
+            f"MASTER environment variable names a master ('{env_master}'): unset MASTER"
+        )
     extra: dict[str, str] = dict(getattr(conf, "conf", None) or {})
     app_name = getattr(conf, "app_name", None) or "xhsgrow"
     builder = SparkSession.builder.appName(app_name)
