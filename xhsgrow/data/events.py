@@ -357,26 +357,16 @@ def _reason_typed(col_types: dict[str, str]) -> str:
     """``_reason_sql_raw`` (not plain) over the typed columns of ``typed_query``'s inner
     SELECT: the same reason for every row. An amount's text is well-shaped or blank exactly
     when its typed value is not NULL or the text is blank (a shaped text always casts)."""
-    kind = col_types["amount"]
-    finite = f"abs(amount) <= {_DOUBLE_MAX}"
-    if kind == "NULL":
-        bad_amount = "FALSE"
-    elif kind in _NUMBERS or kind.startswith("DECIMAL"):
-        bad_amount = f"NOT ({finite})"
-    else:
-        bad_amount = f"((amount IS NULL AND NOT {_blank('_amount_text')}) OR NOT ({finite}))"
-    good_region = f"coalesce({_matches('region', REGION_TEXT, padded=False)}, TRUE)"
-    bad_region = "FALSE" if col_types["region"] == "NULL" else f"NOT {good_region}"
-    return f"""CASE
-        WHEN _bad THEN 'json'
-        WHEN ts IS NULL THEN 'event_time'
-        WHEN event IS NULL THEN 'event'
-        WHEN user_id IS NULL THEN 'user_id'
-        WHEN {bad_amount} THEN 'amount'
-        WHEN amount < 0 THEN 'amount_negative'
-        WHEN event = 'reward' AND amount IS NULL THEN 'amount_missing'
-        WHEN {bad_region} THEN 'region'
-        ELSE NULL END"""
+    return _reason_case(
+        col_types,
+        ts="ts",
+        amount="amount",
+        no_event="event IS NULL",
+        no_user="user_id IS NULL",
+        reward="event = 'reward'",
+        good_region=f"coalesce({_matches('region', REGION_TEXT, padded=False)}, TRUE)",
+        shaped_amount=f"(amount IS NOT NULL OR {_blank('_amount_text')})",
+    )
 
 
 #: Whitespace, trimmed from both ends of every text value: Unicode's White_Space characters
@@ -554,7 +544,34 @@ def _reason_sql_raw(col_types: dict[str, str], *, plain: bool = False) -> str:
         no_user = f"{_typed_expr('user_id', kinds['user_id'])} IS NULL"
         region = _typed_expr("region", kinds["region"])
         good_region = f"coalesce({_matches(region, REGION_TEXT, padded=False)}, TRUE)"
-    kind = kinds["amount"]
+    shaped = _matches(_raw_text("amount", kinds["amount"]), AMOUNT_TEXT, or_blank=True)
+    return _reason_case(
+        col_types,
+        ts=ts,
+        amount=amount,
+        no_event=no_event,
+        no_user=no_user,
+        reward=reward,
+        good_region=good_region,
+        shaped_amount=shaped,
+    )
+
+
+def _reason_case(
+    col_types: dict[str, str],
+    *,
+    ts: str,
+    amount: str,
+    no_event: str,
+    no_user: str,
+    reward: str,
+    good_region: str,
+    shaped_amount: str,
+) -> str:
+    """The reason CASE from one spelling's tests: ``ts`` and ``amount`` typed, whether the
+    event or the user is missing, whether the event is a reward, whether the region is well
+    formed (or blank), whether a text amount has the AMOUNT_TEXT shape (or is blank)."""
+    kind = col_types["amount"]
     # Not a number: text of another shape, or a NaN or infinity (a float column's, or text
     # beyond the range of a double). NaN compares larger than any number on both engines.
     finite = f"abs({amount}) <= {_DOUBLE_MAX}"
@@ -563,9 +580,8 @@ def _reason_sql_raw(col_types: dict[str, str], *, plain: bool = False) -> str:
     elif kind in _NUMBERS or kind.startswith("DECIMAL"):
         bad_amount = f"NOT ({finite})"
     else:
-        shaped = _matches(_raw_text("amount", kind), AMOUNT_TEXT, or_blank=True)
-        bad_amount = f"(NOT {shaped} OR NOT ({finite}))"
-    bad_region = "FALSE" if kinds["region"] == "NULL" else f"NOT {good_region}"
+        bad_amount = f"(NOT {shaped_amount} OR NOT ({finite}))"
+    bad_region = "FALSE" if col_types["region"] == "NULL" else f"NOT {good_region}"
     return f"""CASE
         WHEN _bad THEN 'json'
         WHEN {ts} IS NULL THEN 'event_time'
