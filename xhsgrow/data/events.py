@@ -323,10 +323,9 @@ def typed_query(
     Text (CSV, JSON Lines) is typed in two steps: each typed column is computed once, in an
     inner SELECT, and ``reason`` is then read off the typed values (plus whether the amount's
     text was blank), so that no shape test or parse runs twice per row: 30% less work on a
-    CSV than computing ``reason`` from the source text (``_reason_sql_raw``). With ``plain``
-    (Parquet and tables), ``event`` and ``campaign`` stay plain column references (see
-    PUSHDOWN) and ``reason`` tests the source columns, which DuckDB computes once per distinct
-    value of a dictionary-encoded column."""
+    CSV than computing ``reason`` from the source text. With ``plain`` (Parquet and tables),
+    ``event`` and ``campaign`` stay plain column references (see PUSHDOWN) and ``reason`` is
+    ``_reason_plain``'s. Every rejected-row sample, on either engine, uses this query too."""
     off = _off(col_types)
     exprs = {col: _typed_expr(col, col_types[col], off) for col in COLUMNS}
     names = {col: "ts" if col == "event_time" else col for col in COLUMNS}
@@ -337,10 +336,7 @@ def typed_query(
             if col_types[col] == "VARCHAR":
                 exprs[col] = col
         cols = ", ".join(f"{exprs[c]} AS {names[c]}" for c in order)
-        return (
-            f"SELECT {cols}, {_reason_sql_raw(col_types, plain=True)} AS reason{extra} "
-            f"FROM {source}"
-        )
+        return f"SELECT {cols}, {_reason_plain(col_types)} AS reason{extra} FROM {source}"
     amount_kind = col_types["amount"]
     text_amount = amount_kind not in ("NULL", *_NUMBERS) and not amount_kind.startswith("DECIMAL")
     inner = ", ".join(f"{exprs[c]} AS {names[c]}" for c in order)
@@ -354,9 +350,10 @@ def typed_query(
 
 
 def _reason_typed(col_types: dict[str, str]) -> str:
-    """``_reason_sql_raw`` (not plain) over the typed columns of ``typed_query``'s inner
-    SELECT: the same reason for every row. An amount's text is well-shaped or blank exactly
-    when its typed value is not NULL or the text is blank (a shaped text always casts)."""
+    """Why a row is malformed, read off the typed columns of ``typed_query``'s inner SELECT
+    (the same answers as ``_reason_plain`` gives from a typed file's source columns). An
+    amount's text is well-shaped or blank exactly when its typed value is not NULL or the
+    text is blank (a shaped text always casts)."""
     return _reason_case(
         col_types,
         ts="ts",
@@ -515,35 +512,23 @@ def _typed_expr(col: str, kind: str, off: int | None = None) -> str:
     return f"CAST({col} AS VARCHAR)"
 
 
-def _reason_sql_raw(col_types: dict[str, str], *, plain: bool = False) -> str:
-    """SQL for why a row is malformed (a reason code), over the mapped source columns.
-
-    The tests are those of the typed columns (``_typed_expr``), in one of two spellings with
-    the same answers. By default, the typed expressions themselves (the rejected-row samples
-    use this; ``typed_query`` reads the same answers off its typed columns, ``_reason_typed``).
-    With ``plain`` (Parquet and tables,
-    whose ``event`` stays a plain column): whether a text is blank, or has a shape, is tested
-    on the untrimmed text without a CASE, which DuckDB computes once per distinct value of a
-    dictionary-encoded column."""
+def _reason_plain(col_types: dict[str, str]) -> str:
+    """SQL for why a row is malformed (a reason code), over the mapped source columns of a
+    typed file (Parquet, a table), whose ``event`` stays a plain column: whether a text is
+    blank, or has a shape, is tested on the untrimmed text without a CASE, which DuckDB
+    computes once per distinct value of a dictionary-encoded column. The answers are those
+    of ``_reason_typed``, which reads them off the typed columns."""
     ts = _typed_expr("event_time", col_types["event_time"], _off(col_types))
     amount = _typed_expr("amount", col_types["amount"])
     kinds = {col: col_types[col] for col in ("event", "user_id", "amount", "region")}
-    if plain:
-        event = _raw_text("event", kinds["event"])
-        no_event, reward = _blank(event), _trimmed_is(event, "reward")
-        no_user = (
-            _blank(_raw_text("user_id", kinds["user_id"]))
-            if kinds["user_id"] not in (*_INTEGERS, "NULL")
-            else f"{_typed_expr('user_id', kinds['user_id'])} IS NULL"
-        )
-        region = _raw_text("region", kinds["region"])
-        good_region = _matches(region, REGION_TEXT, or_blank=True)
-    else:
-        event = _typed_expr("event", kinds["event"])
-        no_event, reward = f"{event} IS NULL", f"{event} = 'reward'"
-        no_user = f"{_typed_expr('user_id', kinds['user_id'])} IS NULL"
-        region = _typed_expr("region", kinds["region"])
-        good_region = f"coalesce({_matches(region, REGION_TEXT, padded=False)}, TRUE)"
+    event = _raw_text("event", kinds["event"])
+    no_event, reward = _blank(event), _trimmed_is(event, "reward")
+    no_user = (
+        _blank(_raw_text("user_id", kinds["user_id"]))
+        if kinds["user_id"] not in (*_INTEGERS, "NULL")
+        else f"{_typed_expr('user_id', kinds['user_id'])} IS NULL"
+    )
+    good_region = _matches(_raw_text("region", kinds["region"]), REGION_TEXT, or_blank=True)
     shaped = _matches(_raw_text("amount", kinds["amount"]), AMOUNT_TEXT, or_blank=True)
     return _reason_case(
         col_types,

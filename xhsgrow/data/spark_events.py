@@ -39,7 +39,6 @@ from xhsgrow.data.events import (
     WHITESPACE,
     _format_of,
     _message,
-    _reason_sql_raw,
     _text,
     resolve,
     typed_query,
@@ -100,20 +99,24 @@ class SparkEvents:
         numbered = self.fmt in ("csv", "jsonl")
         raw = self._raw_for(numbered=True)
         view = self._temp_view(raw, "rejects")
-        at = {"parquet": "_row", "table": "NULL"}.get(self.fmt, "_blk, _mid")
+        at_cols = {"parquet": ("_row",), "table": ()}.get(self.fmt, ("_blk", "_mid"))
+        at = ", ".join(at_cols) or "NULL"
         malformed, line = ("_malformed", "_line") if self.fmt == "csv" else ("FALSE", "NULL")
         blank = "NOT _blank" if self.fmt == "jsonl" else "TRUE"
+        # The reason is typed_query's, as for ev and DuckDB's samples; the source texts ride
+        # along for the message.
+        texts = (
+            f"(SELECT *, {malformed} AS malformed, {line} AS line, "
+            f"{_text('event_time', self._col_types)} AS t, "
+            f"{_text('amount', self._col_types)} AS a, "
+            f"{_text('region', self._col_types)} AS r FROM {view} AS raw WHERE {blank}) AS raw"
+        )
+        carry = ("_file", *at_cols, "malformed", "line", "t", "a", "r")
         query = SPARK.translate(
             f"""
-            SELECT _file, {at}, code, malformed, line, t, a, r FROM (
-                SELECT _file, {at}, {_reason_sql_raw(self._col_types)} AS code,
-                    {malformed} AS malformed, {line} AS line,
-                    {_text("event_time", self._col_types)} AS t,
-                    {_text("amount", self._col_types)} AS a,
-                    {_text("region", self._col_types)} AS r
-                FROM {view} AS raw WHERE {blank}
-            ) AS coded
-            WHERE code IS NOT NULL OR malformed
+            SELECT _file, {at}, reason AS code, malformed, line, t, a, r
+            FROM ({typed_query(self._col_types, texts, carry=carry)}) AS coded
+            WHERE reason IS NOT NULL OR malformed
             """,
             timezone=self._timezone,
         )
