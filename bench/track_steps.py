@@ -82,9 +82,15 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     times: dict[str, list[float]] = defaultdict(list)
     order: list[str] = []
+    from xhsgrow.errors import XhsgrowError
+
     for _ in range(args.runs):
         merged: dict[str, float] = defaultdict(float)
-        for step, took in run(args.data, args.engine, args.as_of):
+        try:
+            steps = run(args.data, args.engine, args.as_of)
+        except XhsgrowError as exc:
+            raise SystemExit(f"track_steps.py: {exc}") from None
+        for step, took in steps:
             if step not in merged and step not in order:
                 order.append(step)
             merged[step] += took
