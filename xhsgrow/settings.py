@@ -44,6 +44,9 @@ class DataSettings(_Model):
     memory_limit: str | None = Field(None, description="DuckDB memory limit, e.g. '1GB'.")
     temp_directory: str | None = Field(None, description="Where DuckDB spills beyond memory.")
     threads: Annotated[int, Field(gt=0)] | None = None
+    staging: Literal["auto", "memory", "disk"] = Field(
+        "auto", description="Where CSV and JSON Lines are typed for a run (docs/data.md)."
+    )
     spark: SparkSettings = Field(default_factory=SparkSettings)
 
 

@@ -1,0 +1,148 @@
+"""Where text events are typed for a run ([data] staging, docs/data.md): in memory or in a
+Parquet file on disk. Either way every figure and every rejected row's file and line are
+the same; the lines are worked out from the rows written."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from tests.test_track_edges import HEADER, csv_file
+from tests.test_track_metrics import DATA, make_workspace, run
+from xhsgrow.data.events import open_events, stage_in_memory
+from xhsgrow.errors import SpecError
+from xhsgrow.settings import Settings, load_settings_file
+
+GOOD = "2025-01-11 10:00:00,active,u{i},,,,,,,,"
+
+
+def workspace(root: Path, staging: str) -> object:
+    root.mkdir()
+    (root / "xhsgrow.toml").write_text(f'[data]\nstaging = "{staging}"\n', "utf-8")
+    return make_workspace(root, DATA / "referral.toml")
+
+
+def figures(result: Any) -> dict[str, Any]:
+    """Everything a run reports but the time it was made."""
+    doc = dataclasses.asdict(result)
+    doc.pop("generated_at")
+    return doc
+
+
+def big_csv(path: Path, rows: int, bad: dict[int, str]) -> Path:
+    """A CSV of ``rows`` data rows where line n (the header is line 1) is ``bad[n]``."""
+    lines = [HEADER]
+    for line in range(2, rows + 2):
+        lines.append(bad.get(line, GOOD.format(i=line)))
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    return path
+
+
+@pytest.mark.parametrize("staging", ["memory", "disk"])
+def test_rejected_lines_of_large_csv_files_are_exact(tmp_path: Path, staging: str) -> None:
+    # Two files of 300,000 rows each: DuckDB reads each in several chunks on both cores,
+    # so the lines can only come out right if the file order was kept.
+    big_csv(
+        tmp_path / "a-1.csv",
+        300_000,
+        {
+            100_000: "2025-01-11 10:00:00,active,x",  # too few fields: the reader's reject
+            200_000: "yesterday,active,u1,,,,,,,,",
+            250_000: "2025-01-11 10:00:00,reward,u1,ref,,,,,ten,,",
+            299_999: "2025-01-11 10:00:00,active,,,,,,,,,",
+        },
+    )
+    big_csv(
+        tmp_path / "a-2.csv",
+        300_000,
+        {5: "2025-01-11 10:00:00,signup,u5,ref,,52263,,,,,", 100_000: "never,active,u2,,,,,,,,"},
+    )
+    ws = workspace(tmp_path / "ws", staging)
+    q = run(ws, tmp_path / "a-*.csv").data_quality
+    assert q.rows_read == 600_000  # every row read, the reader's reject too
+    assert q.rows_rejected == 6
+    assert q.rejected_by_reason["structure"] == 1
+    assert [(Path(r.file or "").name, r.line) for r in q.rejected_samples] == [
+        ("a-1.csv", 100_000),
+        ("a-1.csv", 200_000),
+        ("a-1.csv", 250_000),
+        ("a-1.csv", 299_999),
+        ("a-2.csv", 5),
+    ]
+    assert "yesterday" in q.rejected_samples[1].reason
+    assert "ten" in q.rejected_samples[2].reason
+    assert "user_id" in q.rejected_samples[3].reason
+    assert "52263" in q.rejected_samples[4].reason
+
+
+def test_memory_and_disk_give_the_same_run(tmp_path: Path) -> None:
+    rows = (DATA / "referral.csv").read_text("utf-8").splitlines()[1:]
+    rows += [
+        "2025-01-11 10:00:00,reward,u1,ref,,,,,-5,,",  # negative amount
+        "2025-02-30 10:00:00,signup,u9,ref,,,,,,,",  # no such day
+    ]
+    csv_file(tmp_path / "e.csv", rows)
+    lines = [json.dumps(dict(zip(HEADER.split(","), row.split(","), strict=True))) for row in rows]
+    (tmp_path / "e.jsonl").write_text("\n".join([*lines[:3], "not json", *lines[3:]]) + "\n")
+    # CSV: the header is line 1, so data row k is line k + 1; JSON Lines: "not json" is line
+    # 4 and pushes the later rows one line down, to the same lines as in the CSV.
+    expected = {"e.csv": [20, 22, 23], "e.jsonl": [4, 20, 22, 23]}
+    for data, lines_of_rejects in expected.items():
+        memory = run(workspace(tmp_path / f"m-{data}", "memory"), tmp_path / data)
+        disk = run(workspace(tmp_path / f"d-{data}", "disk"), tmp_path / data)
+        assert figures(memory) == figures(disk)
+        q = memory.data_quality
+        assert [r.line for r in q.rejected_samples] == lines_of_rejects
+        assert "yesterday" in q.rejected_samples[-3].reason
+        assert "negative" in q.rejected_samples[-2].reason
+
+
+def test_auto_staging_keeps_memory_for_data_that_fits(tmp_path: Path) -> None:
+    data = big_csv(tmp_path / "e.csv", 20_000, {})  # ~0.6 MB of text
+    con = duckdb.connect()
+    try:
+        con.execute("SET memory_limit = '1GB'")
+        assert stage_in_memory([str(data)], "auto", con)
+        con.execute("SET memory_limit = '4MB'")  # staged, it would take about half of that
+        assert not stage_in_memory([str(data)], "auto", con)
+        assert stage_in_memory([str(data)], "memory", con)
+        con.execute("SET memory_limit = '1GB'")
+        assert not stage_in_memory([str(data)], "disk", con)
+    finally:
+        con.close()
+    src = open_events(str(data), Settings.model_validate({"data": {"staging": "disk"}}))
+    try:
+        assert src.con.execute("SELECT COUNT(*) FROM ev").fetchone() == (20_000,)
+        assert src._tmpdir and Path(src._tmpdir, "events.parquet").exists()
+    finally:
+        src.close()
+    assert not Path(src._tmpdir).exists()  # nothing left behind
+
+
+def test_an_unknown_staging_names_the_key(tmp_path: Path) -> None:
+    toml = tmp_path / "xhsgrow.toml"
+    toml.write_text('[data]\nstaging = "ram"\n', "utf-8")
+    with pytest.raises(SpecError) as err:
+        load_settings_file(toml)
+    text = str(err.value)
+    assert "staging" in text and ":2" in text
+
+
+def test_rows_of_an_unrecognised_file_are_found_by_a_second_read(tmp_path: Path) -> None:
+    data = csv_file(
+        tmp_path / "e.csv", [GOOD.format(i=1), "yesterday,active,u2,,,,,,,,", GOOD.format(i=3)]
+    )
+    src = open_events(str(data), Settings.model_validate({"data": {"staging": "memory"}}))
+    try:
+        assert src._staged_table
+        expected = [(str(data), 3, "unparseable event_time 'yesterday'")]
+        assert src.rejected_samples() == expected
+        src.con.execute(f"UPDATE {src._staged_table} SET _f = NULL")
+        assert src.rejected_samples() == expected
+    finally:
+        src.close()
