@@ -134,13 +134,16 @@ def test_an_unknown_staging_names_the_key(tmp_path: Path) -> None:
 
 
 def test_rows_of_an_unrecognised_file_are_found_by_a_second_read(tmp_path: Path) -> None:
-    data = csv_file(
-        tmp_path / "e.csv", [GOOD.format(i=1), "yesterday,active,u2,,,,,,,,", GOOD.format(i=3)]
+    one = csv_file(tmp_path / "e-1.csv", [GOOD.format(i=1)])
+    two = csv_file(
+        tmp_path / "e-2.csv", [GOOD.format(i=1), "yesterday,active,u2,,,,,,,,", GOOD.format(i=3)]
     )
-    src = open_events(str(data), Settings.model_validate({"data": {"staging": "memory"}}))
+    src = open_events(
+        str(tmp_path / "e-*.csv"), Settings.model_validate({"data": {"staging": "memory"}})
+    )
     try:
-        assert src._staged_table
-        expected = [(str(data), 3, "unparseable event_time 'yesterday'")]
+        assert src._staged_table and src.files == [str(one), str(two)]
+        expected = [(str(two), 3, "unparseable event_time 'yesterday'")]
         assert src.rejected_samples() == expected
         src.con.execute(f"UPDATE {src._staged_table} SET _f = NULL")
         assert src.rejected_samples() == expected

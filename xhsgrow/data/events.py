@@ -99,21 +99,24 @@ class EventSource:
         its rows are in file order, so a row's place in its file is its rowid less its
         file's first; JSON Lines keep their line numbers in ``_row``. A row whose file was
         not recognised (``_f`` unset) sends the search back to the second read."""
+        table = self._staged_table
+        several = len(self.files) > 1
+        f = "s._f" if several else "1"
+        at = "s._row" if self.fmt == "jsonl" else "s.rowid - f.r0 + 1"
+        firsts = f"SELECT {f.replace('s.', '')} AS _f, MIN(rowid) AS r0 FROM {table}"
         rows = self.con.execute(
             f"""
-            WITH firsts AS (SELECT _f, MIN(rowid) AS r0 FROM {self._staged_table} GROUP BY _f)
-            SELECT s._f, coalesce(s._row, s.rowid - f.r0 + 1) AS _at, s.reason, s._t, s._a, s._r
-            FROM {self._staged_table} AS s LEFT JOIN firsts AS f ON f._f = s._f
+            WITH firsts AS ({firsts}{" GROUP BY _f" if several else ""})
+            SELECT {f} AS _f, {at} AS _at, s.reason, s._q
+            FROM {table} AS s LEFT JOIN firsts AS f ON f._f = {f}
             WHERE s.reason IS NOT NULL
-            ORDER BY s._f NULLS FIRST, s.rowid
+            ORDER BY 1 NULLS FIRST, s.rowid
             LIMIT {limit}
             """
         ).fetchall()
-        if any(not f or f > len(self.files) for f, *_ in rows):
+        if any(not n or n > len(self.files) for n, *_ in rows):
             return self._read_samples(limit)
-        return [
-            (self.files[f - 1], int(at), _message(code, t, a, r)) for f, at, code, t, a, r in rows
-        ]
+        return [(self.files[n - 1], int(at), _message(code, q, q, q)) for n, at, code, q in rows]
 
     def _read_samples(self, limit: int) -> list[tuple[str, int, str]]:
         # Row order within a file is only kept single-threaded with insertion order on; the
@@ -353,10 +356,19 @@ def _stage_in_memory(src: EventSource, raw: str, shown: str) -> None:
     rejected row, the text that row's message quotes), and define ``ev`` over it."""
     import duckdb
 
-    files = "[" + ", ".join(_lit(f) for f in src.files) + "]"
     typed = typed_query(src._col_types, src._texts(raw), carry=("_file", "_row", "_t", "_a", "_r"))
-    quoted = ", ".join(
-        f"CASE WHEN reason IS NOT NULL THEN {c} END AS {c}" for c in ("_t", "_a", "_r")
+    # Kept per row only where needed, as every column costs 4 to 16 bytes a row, NULL or not:
+    # the file's number when there are several, the line of JSON Lines, and for a rejected
+    # row the one text its message quotes (_message).
+    extra = []
+    if len(src.files) > 1:
+        files = "[" + ", ".join(_lit(f) for f in src.files) + "]"
+        extra.append(f"CAST(list_position({files}, _file) AS INTEGER) AS _f")
+    if src.fmt == "jsonl":
+        extra.append("_row")
+    extra.append(
+        "CASE reason WHEN 'event_time' THEN _t WHEN 'amount' THEN _a "
+        "WHEN 'amount_negative' THEN _a WHEN 'region' THEN _r END AS _q"
     )
     cols = ", ".join(EV_COLUMNS)
     con = src.con
@@ -364,9 +376,7 @@ def _stage_in_memory(src: EventSource, raw: str, shown: str) -> None:
     con.execute("SET preserve_insertion_order = true")
     try:
         con.execute(
-            f"CREATE TEMP TABLE staged AS SELECT {cols}, "
-            f"CAST(list_position({files}, _file) AS INTEGER) AS _f, _row, {quoted} "
-            f"FROM ({typed}) AS typed"
+            f"CREATE TEMP TABLE staged AS SELECT {cols}, {', '.join(extra)} FROM ({typed}) AS typed"
         )
     except duckdb.Error as exc:
         raise UsageError(f"--data {shown}: cannot read {src.fmt}: {_first_line(exc)}") from None
