@@ -67,8 +67,8 @@ class EventSource:
 
     def rejected_samples(self, limit: int = SAMPLE_REJECTS) -> list[tuple[str, int | None, str]]:
         """The first rejected rows as (file, 1-based line or row, reason). Text staged in
-        memory kept its rows in file order with the raw text of the rejected ones: they are
-        read from there. Otherwise a second, narrow read, file by file, that only happens
+        memory kept its rows in file order, and the text a rejected row's message quotes:
+        they are read from there. Otherwise a second, narrow read, file by file, that only happens
         when something was rejected and stops at the ``limit``-th rejected row."""
         samples = list(self.structural_rejects[:limit])
         # (as many again as asked: rows the reader rejected may lie further on)
@@ -86,8 +86,8 @@ class EventSource:
         return samples[:limit]
 
     def _texts(self, raw: str) -> str:
-        """``raw`` (a table expression of the mapped source columns) with the text of the
-        three columns rejected-row messages quote: ``_t``, ``_a`` and ``_r``."""
+        """A table expression: ``raw`` (a SELECT of the mapped source columns) with the
+        text of the three columns rejected-row messages quote, ``_t``, ``_a`` and ``_r``."""
         return (
             f"(SELECT *, {_text('event_time', self._col_types)} AS _t, "
             f"{_text('amount', self._col_types)} AS _a, "
@@ -318,7 +318,7 @@ EV_COLUMNS: tuple[str, ...] = (
     "reason",
 )
 #: A run over text staged in memory peaks at about this many times the text's size on disk
-#: (the 10M-row demo CSV: 600 MB of text, a 1.95 GB process, against 0.8 GB staged on
+#: (the 10M-row demo CSV: 600 MB of text, a 1.75 GB process, against 0.8 GB staged on
 #: disk); compressed text, about five times that again.
 STAGED_PER_BYTE = 4
 STAGED_PER_COMPRESSED_BYTE = 20

@@ -192,7 +192,8 @@ def acquired_users(d: Dialect, plan: Plan, retention_days: Sequence[int]) -> str
     ``last_active_day`` (the last active day up to as-of) is only read for referred users
     (``fraud``'s inactive referees), so the other users' rows that set no flag (an
     ``active`` on a day other than a retention day) are dropped between the join and the
-    GROUP BY: about a tenth of the rows, 0.2 s of 2.6 s at 50M events."""
+    GROUP BY: about half of them (4.86M of the 10M demo events' activity rows go in, 2.27M
+    stay), 0.2 s of 2.7 s at 50M events."""
     if len(plan.timezones) == 1:
         dn = d.day_number("x.ts", plan.timezones[0])
     else:
