@@ -68,8 +68,8 @@ class EventSource:
     def rejected_samples(self, limit: int = SAMPLE_REJECTS) -> list[tuple[str, int | None, str]]:
         """The first rejected rows as (file, 1-based line or row, reason). Text staged in
         memory kept its rows in file order, and the text a rejected row's message quotes:
-        they are read from there. Otherwise a second, narrow read, file by file, that only happens
-        when something was rejected and stops at the ``limit``-th rejected row."""
+        they are read from there. Otherwise a second, narrow read, file by file, that only
+        happens when something was rejected and stops at the ``limit``-th rejected row."""
         samples = list(self.structural_rejects[:limit])
         # (as many again as asked: rows the reader rejected may lie further on)
         found = self._staged_samples(limit) if self._staged_table else self._read_samples(limit)
@@ -87,28 +87,29 @@ class EventSource:
 
     def _texts(self, raw: str) -> str:
         """A table expression: ``raw`` (a SELECT of the mapped source columns) with the
-        text of the three columns rejected-row messages quote, ``_t``, ``_a`` and ``_r``."""
-        return (
-            f"(SELECT *, {_text('event_time', self._col_types)} AS _t, "
-            f"{_text('amount', self._col_types)} AS _a, "
-            f"{_text('region', self._col_types)} AS _r FROM ({raw}) AS raw) AS raw"
-        )
+        texts rejected-row messages quote (``quoted_texts``)."""
+        return f"(SELECT *, {quoted_texts(self._col_types)} FROM ({raw}) AS raw) AS raw"
 
     def _staged_samples(self, limit: int) -> list[tuple[str, int, str]]:
-        """The first rejected rows of the table text was staged in (``stage_in_memory``):
-        its rows are in file order, so a row's place in its file is its rowid less its
-        file's first; JSON Lines keep their line numbers in ``_row``. A row whose file was
-        not recognised (``_f`` unset) sends the search back to the second read."""
-        table = self._staged_table
-        several = len(self.files) > 1
+        """The first rejected rows of the table text was staged in (``_stage_in_memory``).
+        Its rows are in file order from rowid 0: a CSV row's place in its file is its rowid
+        plus one, less its file's first rowid when there are several files (``_f``); JSON
+        Lines keep their line numbers in ``_row``. A row whose file was not recognised
+        (``_f`` unset) sends the search back to the second read."""
+        table, several = self._staged_table, len(self.files) > 1
         f = "s._f" if several else "1"
-        at = "s._row" if self.fmt == "jsonl" else "s.rowid - f.r0 + 1"
-        firsts = f"SELECT {f.replace('s.', '')} AS _f, MIN(rowid) AS r0 FROM {table}"
+        firsts, at = "", "s.rowid + 1"
+        if self.fmt == "jsonl":
+            at = "s._row"
+        elif several:
+            firsts = (
+                f"LEFT JOIN (SELECT _f, MIN(rowid) AS r0 FROM {table} GROUP BY _f) AS f USING (_f)"
+            )
+            at = "s.rowid - f.r0 + 1"
         rows = self.con.execute(
             f"""
-            WITH firsts AS ({firsts}{" GROUP BY _f" if several else ""})
             SELECT {f} AS _f, {at} AS _at, s.reason, s._q
-            FROM {table} AS s LEFT JOIN firsts AS f ON f._f = {f}
+            FROM {table} AS s {firsts}
             WHERE s.reason IS NOT NULL
             ORDER BY 1 NULLS FIRST, s.rowid
             LIMIT {limit}
@@ -116,6 +117,7 @@ class EventSource:
         ).fetchall()
         if any(not n or n > len(self.files) for n, *_ in rows):
             return self._read_samples(limit)
+        # (_q is the one text the reason's message quotes: QUOTED)
         return [(self.files[n - 1], int(at), _message(code, q, q, q)) for n, at, code, q in rows]
 
     def _read_samples(self, limit: int) -> list[tuple[str, int, str]]:
@@ -286,9 +288,10 @@ def open_events(data: str, settings: Any = None) -> EventSource:
         off = fixed_offset_us(getattr(settings, "timezone", "Asia/Shanghai"))
         col_types[OFFSET_KEY] = "" if off is None else str(off)
         src._col_types = col_types
-        typed = typed_query(col_types, f"({raw}) AS raw", plain=fmt == "parquet")
         if fmt == "parquet":
-            con.execute(f"CREATE TEMP VIEW ev AS {typed}")
+            con.execute(
+                f"CREATE TEMP VIEW ev AS {typed_query(col_types, f'({raw}) AS raw', plain=True)}"
+            )
         elif stage_in_memory(files, getattr(data_settings, "staging", "auto"), con):
             _stage_in_memory(src, raw, data)
         else:
@@ -296,6 +299,7 @@ def open_events(data: str, settings: Any = None) -> EventSource:
                 prefix="xhsgrow-", dir=getattr(data_settings, "temp_directory", None)
             )
             staged = os.path.join(src._tmpdir, "events.parquet")
+            typed = typed_query(col_types, f"({raw}) AS raw")
             try:
                 con.execute(
                     f"COPY ({typed}) TO {_lit(staged)} (FORMAT parquet, ROW_GROUP_SIZE 262144)"
@@ -353,7 +357,7 @@ def stage_in_memory(files: list[str], staging: str, con: Any) -> bool:
 def _stage_in_memory(src: EventSource, raw: str, shown: str) -> None:
     """Type the text of ``raw`` into the temporary table ``staged`` (rows in file order,
     with for each its file's number ``_f``, its line for JSON Lines ``_row``, and, on a
-    rejected row, the text that row's message quotes), and define ``ev`` over it."""
+    rejected row, the text that row's message quotes, ``_q``), and define ``ev`` over it."""
     import duckdb
 
     typed = typed_query(src._col_types, src._texts(raw), carry=("_file", "_row", "_t", "_a", "_r"))
@@ -366,10 +370,8 @@ def _stage_in_memory(src: EventSource, raw: str, shown: str) -> None:
         extra.append(f"CAST(list_position({files}, _file) AS INTEGER) AS _f")
     if src.fmt == "jsonl":
         extra.append("_row")
-    extra.append(
-        "CASE reason WHEN 'event_time' THEN _t WHEN 'amount' THEN _a "
-        "WHEN 'amount_negative' THEN _a WHEN 'region' THEN _r END AS _q"
-    )
+    whens = " ".join(f"WHEN {_lit(code)} THEN {text}" for code, text in QUOTED.items())
+    extra.append(f"CASE reason {whens} END AS _q")
     cols = ", ".join(EV_COLUMNS)
     con = src.con
     # Insertion order keeps the rows in file order, so that a row's rowid gives its line.
@@ -705,6 +707,24 @@ def _reason_case(
 def _off(col_types: dict[str, str]) -> int | None:
     off = col_types.get(OFFSET_KEY, "")
     return int(off) if off else None
+
+
+#: The text a rejected row's message quotes (``_message``), by reason code: the source text
+#: of event_time (``_t``), amount (``_a``) or region (``_r``), as ``quoted_texts`` selects it.
+QUOTED: dict[str, str] = {
+    "event_time": "_t",
+    "amount": "_a",
+    "amount_negative": "_a",
+    "region": "_r",
+}
+
+
+def quoted_texts(col_types: dict[str, str]) -> str:
+    """The SELECT list of the source texts rejected-row messages quote: ``_t``, ``_a``, ``_r``."""
+    return ", ".join(
+        f"{_text(col, col_types)} AS {name}"
+        for col, name in (("event_time", "_t"), ("amount", "_a"), ("region", "_r"))
+    )
 
 
 def _text(col: str, col_types: dict[str, str]) -> str:

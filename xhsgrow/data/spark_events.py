@@ -39,7 +39,7 @@ from xhsgrow.data.events import (
     WHITESPACE,
     _format_of,
     _message,
-    _text,
+    quoted_texts,
     resolve,
     typed_query,
 )
@@ -107,14 +107,12 @@ class SparkEvents:
         # along for the message.
         texts = (
             f"(SELECT *, {malformed} AS malformed, {line} AS line, "
-            f"{_text('event_time', self._col_types)} AS t, "
-            f"{_text('amount', self._col_types)} AS a, "
-            f"{_text('region', self._col_types)} AS r FROM {view} AS raw WHERE {blank}) AS raw"
+            f"{quoted_texts(self._col_types)} FROM {view} AS raw WHERE {blank}) AS raw"
         )
-        carry = ("_file", *at_cols, "malformed", "line", "t", "a", "r")
+        carry = ("_file", *at_cols, "malformed", "line", "_t", "_a", "_r")
         query = SPARK.translate(
             f"""
-            SELECT _file, {at}, reason AS code, malformed, line, t, a, r
+            SELECT _file, {at}, reason AS code, malformed, line, _t, _a, _r
             FROM ({typed_query(self._col_types, texts, carry=carry)}) AS coded
             WHERE reason IS NOT NULL OR malformed
             """,
@@ -139,7 +137,7 @@ class SparkEvents:
                 line,
                 self._malformed(row["line"])
                 if row["malformed"]
-                else _message(row["code"], row["t"], row["a"], row["r"]),
+                else _message(row["code"], row["_t"], row["_a"], row["_r"]),
             )
             for row, line in zip(rows, lines, strict=True)
         ]
