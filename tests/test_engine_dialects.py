@@ -65,6 +65,9 @@ class Recorder:
     def rejected_samples(self, limit: int = 5) -> list[Any]:
         return []
 
+    def well_formed(self) -> None:
+        pass
+
     def close(self) -> None:
         pass
 

@@ -187,6 +187,54 @@ def test_every_format_gives_the_same_figures(ws, tmp_path: Path, fmt: str, name:
     assert other.data_quality.rejected_samples[0].line == 19  # the 19th row (no header line)
 
 
+def test_a_well_formed_parquet_file_gives_the_figures_of_its_text(ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # With no row rejected, the Parquet view drops its per-row reason tests after the first
+    # read: the figures must be those of the same rows read as text.
+    lines = (DATA / "referral.csv").read_text("utf-8").splitlines()
+    clean = [ln for ln in lines[1:] if not ln.startswith("yesterday")]
+    assert len(clean) == len(lines) - 2  # (the one malformed row is gone)
+    csv = csv_file(tmp_path / "e.csv", clean, header=lines[0])
+    expected = run(ws, csv)
+    got = run(ws, _convert(csv, tmp_path / "e.parquet", "parquet"))
+    assert expected.data_quality.rows_rejected == got.data_quality.rows_rejected == 0
+    assert got.campaigns[0].metrics == expected.campaigns[0].metrics
+    assert got.campaigns[0].daily == expected.campaigns[0].daily
+    assert got.campaigns[0].segments == expected.campaigns[0].segments
+    assert got.campaigns[0].referral == expected.campaigns[0].referral
+
+
+def test_well_formed_keeps_every_typed_value_of_a_parquet_file(tmp_path: Path) -> None:
+    from xhsgrow.data.events import open_events
+
+    data = _convert(
+        csv_file(
+            tmp_path / "e.csv",
+            [
+                '2025-01-11 10:00:00+01:00,"signup\t",7,"\u3000ref",in_app,"440106\u3000",,,,,',
+                "2025-01-12 23:59:59,reward, 8 ,ref,,,,7,12.50,d1,10.0.0.1",
+            ],
+        ),
+        tmp_path / "e.parquet",
+        "parquet",
+    )
+    src = open_events(str(data))
+    try:
+        every = "SELECT * EXCLUDE (reason) FROM ev ORDER BY ts"
+        before = src.con.execute(every).fetchall()
+        assert src.con.execute("SELECT COUNT(reason) FROM ev").fetchone() == (0,)
+        src.well_formed()
+        assert src.con.execute(every).fetchall() == before
+        assert src.con.execute("SELECT COUNT(*), COUNT(reason) FROM ev").fetchone() == (2, 0)
+        utc = dt.datetime(2025, 1, 11, 9, tzinfo=dt.UTC)  # 10:00 at +01:00
+        assert [row[0] for row in before] == [
+            int(utc.timestamp()) * 10**6,
+            int(dt.datetime(2025, 1, 12, 15, 59, 59, tzinfo=dt.UTC).timestamp()) * 10**6,
+        ]
+        assert [row[2] for row in before] == ["7", "8"]  # trimmed
+    finally:
+        src.close()
+
+
 def test_a_malformed_json_line_is_rejected_with_its_line(ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     data = tmp_path / "e.jsonl"
     data.write_text(

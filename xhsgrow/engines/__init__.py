@@ -63,6 +63,10 @@ class Engine(Protocol):
     def rejected_samples(self, limit: int = 5) -> list[RejectedSample]:
         """The first ``limit`` rejected rows of the source, in file order."""
 
+    def well_formed(self) -> None:
+        """Told, after a full read, that no row of ``ev`` is rejected: the engine may stop
+        testing rows for a reason (every ``reason`` is NULL from then on)."""
+
     def close(self) -> None:
         """Release the engine's resources (temporary tables, files, sessions it started)."""
 
@@ -85,6 +89,11 @@ class SourceEngine:
 
     def rejected_samples(self, limit: int = 5) -> list[RejectedSample]:
         return list(self.source.rejected_samples(limit))
+
+    def well_formed(self) -> None:
+        told = getattr(self.source, "well_formed", None)
+        if told is not None:
+            told()
 
 
 def open_engine(name: str, data: str, settings: Any = None) -> Engine:

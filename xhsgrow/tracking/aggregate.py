@@ -113,6 +113,8 @@ def compute(
                 "outside_windows",
             )
             counts = {k: int(v or 0) for k, v in zip(names, row, strict=True)}
+            if not counts["rejected"]:
+                engine.well_formed()
         elif statement == "drop" and table:
             engine.drop(table)
         elif table:
