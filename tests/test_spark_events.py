@@ -255,6 +255,33 @@ def test_typed_parquet_matches_duckdb(spark: Any, tmp_path: Path, kind: str) -> 
 
 
 @spark_only
+@pytest.mark.parametrize("kind", sorted(PARQUET_KINDS))
+def test_well_formed_keeps_every_row_of_a_parquet_file_alike(
+    spark: Any, tmp_path: Path, kind: str
+) -> None:
+    from xhsgrow.data.spark_events import open_spark_events
+
+    # The well-formed rows of PARQUET_ROWS (the 1st and 2nd): nothing to reject, so after the
+    # first read ev drops its reason tests, on both engines, and must keep every value.
+    rows = "\n".join(PARQUET_ROWS.strip().splitlines()[:2]).rstrip(",")
+    select = f"{PARQUET_KINDS[kind]} FROM (VALUES {rows}) AS t(ts, e, u, c, r, ref, a)"
+    data = duck_parquet(tmp_path / "e.parquet", select)
+    duck = open_events(str(data), settings())
+    src = open_spark_events(str(data), settings())
+    try:
+        before = _rows(src.spark.table("ev").collect())
+        assert len(before) == 2 and {r[-1] for r in before} == {None}
+        duck.well_formed()
+        src.well_formed()
+        after = _rows(tuple(r) for r in src.spark.table("ev").collect())
+        assert after == _rows(duck.con.execute("SELECT * FROM ev").fetchall())
+        assert after == _rows(tuple(r) for r in before)
+    finally:
+        src.close()
+        duck.close()
+
+
+@spark_only
 def test_a_float_amount_that_is_not_a_number_is_rejected_alike(spark: Any, tmp_path: Path) -> None:
     data = duck_parquet(
         tmp_path / "e.parquet",

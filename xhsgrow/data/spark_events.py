@@ -76,6 +76,8 @@ class SparkEvents:
     _timezone: str = "Asia/Shanghai"  # the workspace's: naive times are read in it
     _csv_layout: tuple[list[str], str] = ([], ",")  # header and delimiter
     _raw_for: Any = None  # (numbered) -> the raw DataFrame (see _Reader.raw)
+    #: ``ev`` without its per-row reason tests (Parquet, a table), for ``well_formed``
+    _ev_without_reason: str | None = None
 
     def close(self) -> None:
         """Drop the views this source made; stop the session only if it started it."""
@@ -89,6 +91,13 @@ class SparkEvents:
             self._views.clear()
             if self._created:
                 self.spark.stop()
+
+    def well_formed(self) -> None:
+        """Told that a full read found no malformed row: ``ev`` over a typed source (Parquet,
+        a table) is redefined without the tests that give ``reason``, as events.py's
+        ``EventSource.well_formed`` does. Text was parsed once and persisted: kept as is."""
+        if self._ev_without_reason:
+            self.spark.sql(self._ev_without_reason).createOrReplaceTempView("ev")
 
     def rejected_samples(self, limit: int = SAMPLE_REJECTS) -> list[tuple[str, int | None, str]]:
         """The first rejected rows as (file, line or row, reason), in file order: a second
@@ -464,10 +473,13 @@ def _define_ev(src: SparkEvents, read: _Reader, mapping: dict[str, str], setting
             raw = raw.where("NOT _blank")
         view = src._temp_view(raw, "raw")
         carry = ("_malformed",) if fmt == "csv" else ()
-        typed = typed_query(
-            col_types, f"{view} AS raw", plain=fmt in ("parquet", "table"), carry=carry
-        )
+        plain = fmt in ("parquet", "table")
+        typed = typed_query(col_types, f"{view} AS raw", plain=plain, carry=carry)
         ev = spark.sql(SPARK.translate(typed, timezone=tz))
+        if plain:
+            src._ev_without_reason = SPARK.translate(
+                typed_query(col_types, f"{view} AS raw", plain=True, reason=False), timezone=tz
+            )
         if fmt in ("csv", "jsonl"):
             # Parsed once, here, like DuckDB's staged Parquet: the metric queries read ev
             # several times and should not parse text again.

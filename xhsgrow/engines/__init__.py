@@ -91,9 +91,7 @@ class SourceEngine:
         return list(self.source.rejected_samples(limit))
 
     def well_formed(self) -> None:
-        told = getattr(self.source, "well_formed", None)
-        if told is not None:
-            told()
+        self.source.well_formed()
 
 
 def open_engine(name: str, data: str, settings: Any = None) -> Engine:
