@@ -436,6 +436,8 @@ def _with_filename(reader: str, fmt: str) -> str:
 #: references, so that DuckDB pushes `event IN (...)` / `campaign IN (...)` into the scan
 #: (skipping whole row groups); an empty string then stands for a missing value.
 PUSHDOWN = ("event", "campaign")
+#: ``reason`` of a source already known to be well-formed (``typed_query(reason=False)``).
+_NO_REASON = "CAST(NULL AS VARCHAR)"
 
 
 def typed_query(
@@ -468,7 +470,7 @@ def typed_query(
             if col_types[col] == "VARCHAR":
                 exprs[col] = col
         cols = ", ".join(f"{exprs[c]} AS {names[c]}" for c in order)
-        why = _reason_plain(col_types) if reason else "CAST(NULL AS VARCHAR)"
+        why = _reason_plain(col_types) if reason else _NO_REASON
         return f"SELECT {cols}, {why} AS reason{extra} FROM {source}"
     amount_kind = col_types["amount"]
     text_amount = amount_kind not in ("NULL", *_NUMBERS) and not amount_kind.startswith("DECIMAL")
@@ -476,8 +478,9 @@ def typed_query(
     if text_amount:
         inner += f", {_raw_text('amount', amount_kind)} AS _amount_text"
     outer = ", ".join(names[c] for c in order)
+    why = _reason_typed(col_types) if reason else _NO_REASON
     return (
-        f"SELECT {outer}, {_reason_typed(col_types)} AS reason{extra} "
+        f"SELECT {outer}, {why} AS reason{extra} "
         f"FROM (SELECT {inner}, _bad{extra} FROM {source}) AS typed"
     )
 
