@@ -127,7 +127,9 @@ def first_signups(d: Dialect, plan: Plan) -> str:
     The earliest instant per user is a cheap integer MIN; the (rare) users with more than
     one signup then pick, among their rows at that instant, the smallest by campaign id and
     the other attributes (``first_of``): comparing whole rows for every user would cost an
-    order of magnitude more. Duplicates do not matter: a minimum is the same without them."""
+    order of magnitude more. Duplicates do not matter: a minimum is the same without them.
+    Referrer ids are compared as text, whether the data holds them as text or as integers
+    (where 10 would come after 9), so that the same rows give the same pick in any format."""
     cols = [
         "ts",
         "campaign",
@@ -142,7 +144,9 @@ def first_signups(d: Dialect, plan: Plan) -> str:
     signups_s = f"s.{VALID} AND s.event = 'signup' AND s.ts < {plan.cut}"
     flat = ", ".join(f"r.{c}" for c in cols)
     picked = ", ".join(f"t.f.{c} AS {c}" for c in cols)
-    first = d.first_of([(c, f"r.{c}") for c in cols])
+    order = [(c, f"r.{c}") for c in cols]
+    order.insert(cols.index("referrer_id"), ("referrer_text", "CAST(r.referrer_id AS VARCHAR)"))
+    first = d.first_of(order)
     return f"""
 WITH firsts AS (
     SELECT user_id, MIN(ts) AS ts, COUNT(*) AS n
