@@ -149,3 +149,98 @@ def test_rows_of_an_unrecognised_file_are_found_by_a_second_read(tmp_path: Path)
         assert src.rejected_samples() == expected
     finally:
         src.close()
+
+
+# --- ids: plain integer text is staged as integers (docs/data.md, "Text values") ---
+
+TIED = [
+    "2025-01-10 09:00:00,signup,{p}9,ref,in_app,522634,18-24,,,d9,10.0.0.9",
+    "2025-01-10 09:05:00,signup,{p}10,ref,in_app,,,,,d10,10.0.0.10",
+    # the same user signs up twice at the same instant, to the same campaign, referred by
+    # 9 and by 10: the pick is the smaller referrer as text, "10" (numerically, 9)
+    "2025-01-11 10:00:00,signup,{p}20,ref,wechat_share,,,{p}9,,d20,10.0.1.1",
+    "2025-01-11 10:00:00,signup,{p}20,ref,wechat_share,,,{p}10,,d20,10.0.1.1",
+    "2025-01-11 12:00:00,activate,{p}20,,,,,,,,",
+    "2025-01-11 13:00:00,invite,{p}10,ref,,,,,,,",
+]
+
+
+def test_integer_ids_give_the_figures_of_text_ids_in_every_format(tmp_path: Path) -> None:
+    text = csv_file(tmp_path / "text.csv", [r.format(p="u") for r in TIED])
+    numbers = csv_file(tmp_path / "numbers.csv", [r.format(p="") for r in TIED])
+    parquet = tmp_path / "numbers.parquet"
+    duckdb.execute(
+        f"COPY (SELECT * REPLACE (CAST(user_id AS BIGINT) AS user_id, CAST(referrer_id AS "
+        f"BIGINT) AS referrer_id) FROM read_csv('{numbers}', all_varchar = true)) "
+        f"TO '{parquet}' (FORMAT parquet)"
+    )
+    assert duckdb.execute(f"SELECT typeof(user_id) FROM '{parquet}' LIMIT 1").fetchone() == (
+        "BIGINT",
+    )
+    runs = {
+        name: run(workspace(tmp_path / name, staging), data).campaigns[0]
+        for name, staging, data in [
+            ("text", "memory", text),
+            ("numbers", "memory", numbers),
+            ("numbers-disk", "disk", numbers),
+            ("parquet", "memory", parquet),
+        ]
+    }
+    for c in runs.values():
+        assert c.metrics == runs["text"].metrics
+        assert c.daily == runs["text"].daily
+        assert c.segments == runs["text"].segments
+        assert c.metrics["acquired"] == 3
+        assert c.metrics["referred_signups"] == 1
+    tops = {name: [r.referrer_id for r in c.referral.top_referrers] for name, c in runs.items()}
+    assert tops == {
+        "text": ["u10"],
+        "numbers": ["10"],
+        "numbers-disk": ["10"],
+        "parquet": ["10"],
+    }
+
+
+def test_ids_of_any_other_shape_keep_every_user_apart(tmp_path: Path) -> None:
+    # As integers, 7, 007 and +7 would be one user: one id that is not a plain integer
+    # keeps every id text.
+    rows = [
+        "2025-01-10 09:00:00,signup,7,ref,,,,,,,",
+        "2025-01-10 10:00:00,signup,007,ref,,,,,,,",
+        "2025-01-10 11:00:00,signup,+7,ref,,,,7,,,",
+        "2025-01-10 12:00:00,activate,007,,,,,,,,",
+    ]
+    c = run(workspace(tmp_path / "ws", "memory"), csv_file(tmp_path / "e.csv", rows)).campaigns[0]
+    assert c.metrics["acquired"] == 3
+    assert c.metrics["activated"] == 1
+    assert c.metrics["referred_signups"] == 1
+    assert c.metrics["k_factor"] == pytest.approx(1 / 3)  # referred by 7, an acquired user
+    src = open_events(str(tmp_path / "e.csv"))
+    try:
+        assert src.con.execute("SELECT DISTINCT typeof(user_id) FROM ev").fetchall() == [
+            ("VARCHAR",)
+        ]
+        assert sorted(src.con.execute("SELECT user_id FROM ev").fetchall()) == [
+            ("+7",),
+            ("007",),
+            ("007",),
+            ("7",),
+        ]
+    finally:
+        src.close()
+
+
+def test_plain_integer_text_ids_are_staged_as_integers(tmp_path: Path) -> None:
+    data = csv_file(tmp_path / "e.csv", [r.format(p="") for r in TIED] + ["x,active,-3,,,,,,,,"])
+    src = open_events(str(data))
+    try:
+        types = src.con.execute(
+            "SELECT DISTINCT typeof(user_id), typeof(referrer_id) FROM ev"
+        ).fetchall()
+        assert types == [("BIGINT", "BIGINT")]
+        assert src.con.execute("SELECT MIN(user_id), MAX(referrer_id) FROM ev").fetchone() == (
+            -3,
+            10,
+        )
+    finally:
+        src.close()

