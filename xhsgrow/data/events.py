@@ -414,9 +414,10 @@ def _stage_in_memory(src: EventSource, raw: str, shown: str) -> None:
         extra.append("_row")
     whens = " ".join(f"WHEN {_lit(code)} THEN {text}" for code, text in QUOTED.items())
     extra.append(f"CASE reason {whens} END AS _q")
-    ids = [c for c in ID_COLUMNS if src._col_types[c] not in _INTEGERS]
-    if len(ids) < len(ID_COLUMNS):
-        ids = []  # (a text source: never; mixed id types stay as they are)
+    # Text ids may become integers (_keep_ids_as_integers); an id a hive partition key typed
+    # as an integer already is one, and the other id is then left as it is.
+    text_ids = not any(src._col_types[c] in _INTEGERS for c in ID_COLUMNS)
+    ids = list(ID_COLUMNS) if text_ids else []
     extra += [f"{_plain_integer(c)} AS _{c}_n" for c in ids]
     cols = ", ".join(EV_COLUMNS)
     con = src.con
