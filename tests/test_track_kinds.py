@@ -251,3 +251,43 @@ def test_gala_phases_rounds_peak_and_night_cohort(tmp_path: Path) -> None:
     # Phases curve: warm-up and night complete (0.2 + 0.55), 4 of 29 retention days.
     assert c.elapsed_share == pytest.approx(0.75 + 0.25 * 4 / 29)
     assert c.metrics["interactions"] == 6
+
+
+def test_gala_phases_and_rounds_stop_at_the_end_of_the_as_of_day(tmp_path: Path) -> None:
+    # A late round from 23:50 (five minutes' grace before 23:55) to 00:10 crosses midnight.
+    # With as-of the gala night's first day, the night phase and the late round count only
+    # what happened up to midnight in Beijing; the next morning's events are after as-of,
+    # though still before the end of that day in Los Angeles, where a second tracked
+    # campaign keeps its days (so the run reads rows up to then).
+    spec = GALA_SPEC + (
+        '\n[[gala.rounds]]\nname = "Midnight bell"\nat = 2027-02-05T23:55:00\n'
+        "duration_minutes = 10\nprize_pool = 0.0\nexpected_participants = 1000\n"
+    )
+    in_la = (
+        (DATA / "referral.toml")
+        .read_text("utf-8")
+        .replace('timezone = "Asia/Shanghai"', 'timezone = "America/Los_Angeles"')
+    )
+    ws = make_workspace(tmp_path, spec, in_la)
+    rows = [
+        "2027-02-05 21:00:00,interaction,g1,gala,,,,,,,",  # night, on the as-of day
+        "2027-02-05 23:58:00,interaction,g1,gala,,,,,,,",  # night and late round
+        "2027-02-05 23:59:30,interaction,g2,gala,,,,,,,",  # night and late round
+        "2027-02-06 00:02:00,interaction,g3,gala,,,,,,,",  # late round, but after as-of
+        "2027-02-06 08:00:00,interaction,g3,gala,,,,,,,",  # night phase, after as-of
+    ]
+    data = csv_file(tmp_path / "e.csv", rows)
+    c = {x.id: x for x in run(ws, data, as_of=dt.date(2027, 2, 5)).campaigns}["gala"]
+    g = c.gala
+    assert g is not None
+    night = {p.name: (p.interactions, p.participants) for p in g.phases}["gala_night"]
+    assert night == (3, 2)
+    rounds = {r.name: (r.interactions, r.participants) for r in g.rounds}
+    assert rounds == {"Opening shake": (0, 0), "Midnight bell": (2, 2)}
+    # The next day, the same rows count in full.
+    c = {x.id: x for x in run(ws, data, as_of=dt.date(2027, 2, 6)).campaigns}["gala"]
+    assert c.gala is not None
+    night = {p.name: (p.interactions, p.participants) for p in c.gala.phases}["gala_night"]
+    assert night == (5, 3)
+    rounds = {r.name: (r.interactions, r.participants) for r in c.gala.rounds}
+    assert rounds["Midnight bell"] == (3, 3)

@@ -52,6 +52,11 @@ def local_to_utc(moment: dt.datetime, tz: str) -> dt.datetime:
     return moment.astimezone(dt.UTC)
 
 
+def _local_day(minute: int, tz: str) -> dt.date:
+    """The day in ``tz`` of the minute numbered ``minute`` since 1970 UTC."""
+    return dt.datetime.fromtimestamp(minute * 60, ZoneInfo(tz)).date()
+
+
 def _micros(moment: dt.datetime) -> int:
     """Microseconds since 1970 UTC: the engine's integer time."""
     return round(moment.timestamp() * 1_000_000)
@@ -150,7 +155,7 @@ def compute(
         other_campaigns=counts["other_campaigns"],
         rejected_by_reason=reasons,
     )
-    facts = _facts(engine, campaigns, plan)
+    facts = _facts(engine, campaigns, plan, as_of)
     return facts, quality
 
 
@@ -190,7 +195,9 @@ def _camp_table(
     engine.create_rows("camp", sql.CAMP_COLUMNS, rows)
 
 
-def _facts(engine: Engine, campaigns: Sequence[Any], plan: sql.Plan) -> dict[str, CampaignFacts]:
+def _facts(
+    engine: Engine, campaigns: Sequence[Any], plan: sql.Plan, as_of: dict[str, dt.date]
+) -> dict[str, CampaignFacts]:
     d = engine.dialect
     facts = {c.id: CampaignFacts(c.id) for c in campaigns}
     by_id = {c.id: c for c in campaigns}
@@ -269,7 +276,7 @@ def _facts(engine: Engine, campaigns: Sequence[Any], plan: sql.Plan) -> dict[str
         _referral(engine, campaigns, facts)
     gala = [c for c in campaigns if c.kind == "gala"]
     if gala:
-        _gala(engine, gala, facts, plan)
+        _gala(engine, gala, facts, plan, as_of)
     return facts
 
 
@@ -297,8 +304,14 @@ def _referral(engine: Engine, campaigns: Sequence[Any], facts: dict[str, Campaig
 
 
 def _gala(
-    engine: Engine, campaigns: Sequence[Any], facts: dict[str, CampaignFacts], plan: sql.Plan
+    engine: Engine,
+    campaigns: Sequence[Any],
+    facts: dict[str, CampaignFacts],
+    plan: sql.Plan,
+    as_of: dict[str, dt.date],
 ) -> None:
+    """Gala phases and rounds. Their days (``pday``) and minutes (``pmin``) stop at the
+    campaign's as-of day, so that the big reads join them on equality alone."""
     d = engine.dialect
     rows: list[tuple[Any, ...]] = []
     days: list[tuple[str, int, dt.date, int]] = []
@@ -313,7 +326,9 @@ def _gala(
             if ph.name == "gala_night":
                 rows.append((c.id, "night", i, ph.start, ph.end, None, None))
             for k in range((ph.end - ph.start).days + 1):
-                days.append((c.id, i, ph.start + dt.timedelta(days=k), phase_id))
+                day = ph.start + dt.timedelta(days=k)
+                if day <= as_of[c.id]:
+                    days.append((c.id, i, day, phase_id))
         for i, rd in enumerate(c.gala.rounds):
             t0 = local_to_utc(rd.at, tz) - dt.timedelta(minutes=ROUND_GRACE_MINUTES)
             t1 = local_to_utc(rd.at, tz) + dt.timedelta(
@@ -325,7 +340,11 @@ def _gala(
             last = -(-_micros(t1) // sql.MICROS_PER_MINUTE)
             pid = rounds
             rounds += 1
-            minutes += [(c.id, i, minute, pid) for minute in range(first, last)]
+            minutes += [
+                (c.id, i, minute, pid)
+                for minute in range(first, last)
+                if _local_day(minute, tz) <= as_of[c.id]
+            ]
     engine.create_rows("periods", sql.PERIODS_COLUMNS, rows)
     engine.create_rows("pday", sql.PDAY_COLUMNS, days)
     engine.create_rows("pmin", sql.PMIN_COLUMNS, minutes)

@@ -580,8 +580,9 @@ PERIODS_COLUMNS: tuple[tuple[str, str], ...] = (
     ("t1", "BIGINT"),
 )
 # Periods spelled out as days (phases, ``pday``) and minutes (rounds, ``pmin``: every whole
-# minute that starts inside the round), so that the big ``cnt`` table is joined on equality
-# only. Both are small and built from Python rows.
+# minute that starts inside the round), up to the campaign's as-of day, so that the big
+# tables and the raw rows are joined on equality only. Both are small and built from
+# Python rows.
 PDAY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("campaign", "VARCHAR"),
     ("idx", "INTEGER"),
@@ -598,40 +599,35 @@ PMIN_COLUMNS: tuple[tuple[str, str], ...] = (
 
 def gala_periods(d: Dialect, plan: Plan, campaigns: Sequence[str]) -> str:
     """Interactions (from ``imin``) and participants (distinct users of the raw rows) per
-    phase (by day) and round (by minute), up to as-of. Users are told apart per period by
-    ``pid``, an integer unique per phase (per round): integer group keys are cheaper than
-    (campaign, index)."""
+    phase (by day) and round (by minute), up to as-of: ``pday`` and ``pmin`` hold no day
+    after as-of, so that the raw rows are joined to them alone, on equality (joined to
+    ``camp`` for its as-of, 2.9M rows went through a hash join on the campaign's text
+    first: 0.4 s instead of 0.2 s over the 10M demo events staged from CSV). Users are told
+    apart per period by ``pid``, an integer unique per phase (per round): integer group keys
+    are cheaper than (campaign, index)."""
     raw = interactions(d, plan, campaigns)
     return f"""
 WITH counts AS (
     SELECT 'phase' AS kind, p.campaign, p.idx, p.pid, SUM(i.n) AS n
     FROM pday AS p
-    JOIN camp AS c ON c.campaign = p.campaign
     JOIN imin AS i ON i.campaign = p.campaign AND i.day = p.day
-    WHERE p.day <= c.as_of
     GROUP BY p.campaign, p.idx, p.pid
     UNION ALL
     SELECT 'round', p.campaign, p.idx, p.pid, SUM(i.n)
     FROM pmin AS p
-    JOIN camp AS c ON c.campaign = p.campaign
     JOIN imin AS i ON i.campaign = p.campaign AND i.minute = p.minute
-    WHERE i.day <= c.as_of
     GROUP BY p.campaign, p.idx, p.pid
 ),
 users AS (
     SELECT kind, pid, COUNT(*) AS users FROM (
         SELECT 'phase' AS kind, p.pid, x.user_id
         FROM pday AS p
-        JOIN camp AS c ON c.campaign = p.campaign
         JOIN {raw} AS x ON x.campaign = p.campaign AND x.day = p.day
-        WHERE p.day <= c.as_of
         GROUP BY p.pid, x.user_id
         UNION ALL
         SELECT 'round', p.pid, x.user_id
         FROM pmin AS p
-        JOIN camp AS c ON c.campaign = p.campaign
         JOIN {raw} AS x ON x.campaign = p.campaign AND x.minute = p.minute
-        WHERE x.day <= c.as_of
         GROUP BY p.pid, x.user_id
     ) AS distinct_users
     GROUP BY kind, pid
