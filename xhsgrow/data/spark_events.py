@@ -474,12 +474,16 @@ def _define_ev(src: SparkEvents, read: _Reader, mapping: dict[str, str], setting
         view = src._temp_view(raw, "raw")
         carry = ("_malformed",) if fmt == "csv" else ()
         plain = fmt in ("parquet", "table")
-        typed = typed_query(col_types, f"{view} AS raw", plain=plain, carry=carry)
-        ev = spark.sql(SPARK.translate(typed, timezone=tz))
-        if plain:
-            src._ev_without_reason = SPARK.translate(
-                typed_query(col_types, f"{view} AS raw", plain=True, reason=False), timezone=tz
+
+        def typed(reason: bool) -> str:
+            query = typed_query(
+                col_types, f"{view} AS raw", plain=plain, carry=carry, reason=reason
             )
+            return SPARK.translate(query, timezone=tz)
+
+        ev = spark.sql(typed(reason=True))
+        if plain:
+            src._ev_without_reason = typed(reason=False)
         if fmt in ("csv", "jsonl"):
             # Parsed once, here, like DuckDB's staged Parquet: the metric queries read ev
             # several times and should not parse text again.
