@@ -5,8 +5,10 @@ names to the contract's (``[data.columns]`` in xhsgrow.toml) and defines one Duc
 ``ev``, with typed columns and a ``reason`` column that is NULL for a well-formed row and says
 what is wrong otherwise. Every metric query reads that view; no event ever reaches Python.
 
-Text formats (CSV, JSON Lines) are parsed once and staged as a temporary Parquet file, so the
-metric queries never re-parse text. Timestamps without an offset are read in the workspace's
+Text formats (CSV, JSON Lines) are parsed once and staged (in memory, or as a temporary
+Parquet file when too big for memory), so the metric queries never re-parse text; Parquet is
+read where it lies, and ``well_formed`` drops the per-row reason tests once a full read has
+found no malformed row. Timestamps without an offset are read in the workspace's
 timezone (the session ``TimeZone``); an offset, when present, is honoured.
 """
 
