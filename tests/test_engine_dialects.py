@@ -56,6 +56,10 @@ class Recorder:
     def drop(self, name: str) -> None:
         self.tables.remove(name)
 
+    def repeated_keys(self, name: str, key: str) -> None:
+        # (what Spark runs; DuckDB's adapter sorts the keys in NumPy instead)
+        self.create_table(name, self.dialect.repeated_keys(key, "ev"))
+
     def query(self, select: str) -> list[tuple[Any, ...]]:
         self.statements.append(select)
         if "rows_read" in select:

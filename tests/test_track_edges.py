@@ -329,6 +329,28 @@ def test_duplicates_of_every_kind_are_counted_once(ws, tmp_path: Path) -> None: 
     assert (m["acquired"], m["cost"], m["interactions"], m["retention_d1"]) == (1, 5.0, 1, 1.0)
 
 
+def test_repeated_keys_names_each_key_of_several_rows_once(tmp_path: Path) -> None:
+    """The candidates of the duplicate search (DuckDB sorts the keys in NumPy): a key in two
+    or three rows is listed once, a key in one row not at all, nor a NULL key, however many
+    rows have none; no rows, no keys."""
+    from xhsgrow.engines import open_engine
+
+    days = {1: [1, 2, 3], 2: [1], 3: [1, 2], 4: [1, 2]}
+    rows = [f"2025-01-1{d} 10:00:00,active,{u},,,,,,,," for u, ds in days.items() for d in ds]
+    engine = open_engine("duckdb", str(csv_file(tmp_path / "e.csv", rows)))
+    try:
+        engine.repeated_keys("rk", "CASE WHEN user_id = 4 THEN NULL ELSE user_id END")
+        assert sorted(engine.query("SELECT k FROM rk")) == [(1,), (3,)]
+    finally:
+        engine.close()
+    engine = open_engine("duckdb", str(csv_file(tmp_path / "none.csv", [])))
+    try:
+        engine.repeated_keys("rk", "user_id")
+        assert engine.query("SELECT COUNT(*) FROM rk") == [(0,)]
+    finally:
+        engine.close()
+
+
 def test_campaigns_in_different_timezones(tmp_path: Path) -> None:
     ny = (DATA / "referral.toml").read_text("utf-8")
     ny = ny.replace('id = "ref"', 'id = "ny"').replace("Asia/Shanghai", "America/New_York")

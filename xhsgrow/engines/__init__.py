@@ -56,6 +56,10 @@ class Engine(Protocol):
     def drop(self, name: str) -> None:
         """Drop the temporary table ``name`` (its memory serves the later statements)."""
 
+    def repeated_keys(self, name: str, key: str) -> None:
+        """The temporary table ``name`` of one column ``k``: each value of ``key`` (an
+        expression over ``ev``'s columns) that occurs in more than one row of ``ev``, once."""
+
     def query(self, select: str) -> list[tuple[Any, ...]]:
         """The rows of ``select`` as tuples of plain values: int, float, str, bool,
         datetime.date or None (never Decimal). Only aggregates are ever queried."""
@@ -92,6 +96,10 @@ class SourceEngine:
 
     def well_formed(self) -> None:
         self.source.well_formed()
+
+    def repeated_keys(self, name: str, key: str) -> None:
+        # (the SQL methods are the adapter's: create_table, below in each subclass)
+        self.create_table(name, self.dialect.repeated_keys(key, "ev"))  # type: ignore[attr-defined]
 
 
 def open_engine(name: str, data: str, settings: Any = None) -> Engine:

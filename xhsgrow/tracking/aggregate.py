@@ -93,14 +93,17 @@ def compute(
     )
     _camp_table(engine, campaigns, as_of, timezones)
     # (label, table, statement): a statement with a table name builds that table; with
-    # None, "quality" is queried and "drop" drops the table.
+    # None, "quality" is queried; "drop" drops the table and "repeated" builds it with the
+    # engine's repeated_keys.
     steps: list[tuple[str, str | None, str]] = [
         ("checking rows", None, "quality"),
         ("first signups", "fs", sql.first_signups(d, plan)),
         ("acquired users", "acq", sql.acquired(d)),
         ("activity and retention", "au", sql.acquired_users(d, plan, RETENTION_DAYS)),
         *(("activity and retention", name, "drop") for name in sql.DROP_USER_TABLES),
+        ("duplicates", "dupk", "repeated"),
         ("duplicates", "dupx", sql.duplicates(d, plan)),
+        ("duplicates", "dupk", "drop"),
         ("invites, rewards", "cnt", sql.counted(d, plan)),
         ("interactions", "imin", sql.interactions_per_minute(d, plan)),
     ]
@@ -122,6 +125,8 @@ def compute(
                 engine.well_formed()
         elif statement == "drop" and table:
             engine.drop(table)
+        elif statement == "repeated" and table:
+            engine.repeated_keys(table, sql.pair_key(d))
         elif table:
             engine.create_table(table, statement)
     tick("figures", 1.0)

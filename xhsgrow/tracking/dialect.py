@@ -184,13 +184,12 @@ class Dialect:
 
     def repeated_keys(self, key: str, source: str) -> str:
         """SELECT the distinct values ``k`` of ``key`` that occur more than once in
-        ``source``. DuckDB sorts 4-byte keys and compares neighbours, about three times as
-        fast as a hash table of one group per row; a cluster partitions a GROUP BY better
-        than one global sort."""
-        return f"""SELECT DISTINCT k FROM (
-        SELECT k, LAG(k) OVER (ORDER BY k) AS prev FROM (SELECT {key} AS k FROM {source}) AS keys
-    ) AS sorted
-    WHERE k = prev"""
+        ``source``: a GROUP BY, which a cluster partitions well. (DuckDB does not run it:
+        its adapter sorts the keys in NumPy, xhsgrow.engines.duck_engine.)"""
+        return (
+            f"SELECT k FROM (SELECT {key} AS k FROM {source}) AS keys "
+            "GROUP BY k HAVING COUNT(*) > 1"
+        )
 
 
 class SparkDialect(Dialect):
@@ -252,13 +251,6 @@ class SparkDialect(Dialect):
 
     def hash32(self, *columns: str) -> str:
         return f"hash({', '.join(columns)})"
-
-    def repeated_keys(self, key: str, source: str) -> str:
-        return (
-            f"SELECT k FROM (SELECT {key} AS k FROM {source}) AS keys "
-            "GROUP BY k HAVING COUNT(*) > 1"
-        )
-
 
 # --- the Spark rewrites of sqlglot's tree ---------------------------------------------------
 

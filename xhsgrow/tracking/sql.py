@@ -271,26 +271,25 @@ FROM (
 """
 
 
+def pair_key(d: Dialect) -> str:
+    """A 32-bit hash of (instant, user): equal for copies of a row, and only two integer
+    columns to read. Its repeated values (``Engine.repeated_keys``, the ``dupk`` table) are
+    the duplicated rows' keys plus a few hash collisions (about n²/2³³: ~12,000 pairs at
+    10M rows)."""
+    return d.hash32("ts", "user_id")
+
+
 def duplicates(d: Dialect, plan: Plan) -> str:
     """The extra copies of exact duplicates among the well-formed rows up to the cutoff,
     one row per duplicated event (a small table: only rows that occur more than once).
 
-    Copies share their instant and user, so a first pass sorts only a 32-bit hash of
-    (instant, user) — two integer columns read, no text hashed — and keeps the keys that
-    equal their predecessor: the duplicated rows plus a few hash collisions (about n²/2³³:
-    ~12,000 pairs at 10M rows). Sorting 4-byte keys is about three times as fast here as a
-    10-million-group hash table. The exact comparison (``row_key``) then runs on the
-    candidate rows only. (On a warehouse, GROUP BY k HAVING COUNT(*) > 1 partitions
-    better than one global sort.)"""
+    Copies share their instant and user, so only the rows whose ``pair_key`` is repeated
+    (``dupk``) are candidates, and the exact comparison (``row_key``) runs on those alone."""
     known = "event IN (" + ", ".join(lit(e) for e in EVENTS) + ")"
-    pair = d.hash32("ts", "user_id")
     return f"""
-WITH candidates AS (
-    {d.repeated_keys(pair, "ev")}
-)
 SELECT event, campaign, {d.minute_of("ts")} AS minute, COUNT(*) - 1 AS extra
 FROM ev
-WHERE {pair} IN (SELECT k FROM candidates) AND {VALID} AND {known} AND ts < {plan.cut}
+WHERE {pair_key(d)} IN (SELECT k FROM dupk) AND {VALID} AND {known} AND ts < {plan.cut}
 GROUP BY {row_key(d)}, event, campaign
 HAVING COUNT(*) > 1
 """
