@@ -162,6 +162,17 @@ def test_unknown_events_are_counted_not_used(ws, tmp_path: Path) -> None:  # typ
     assert result.campaigns[0].metrics["acquired"] == 0
 
 
+def test_copies_of_an_unknown_event_are_unknown_rows_not_duplicates(ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # every copy is a row of an event outside the contract; only the signup's copy is an
+    # extra copy of an event
+    unknown = "2025-01-11 10:00:00,page_view,u1,ref,,,,,,,"
+    signup = "2025-01-11 10:00:00,signup,u1,ref,,,,,,,"
+    result = run(ws, csv_file(tmp_path / "e.csv", [unknown, signup, unknown, signup, unknown]))
+    q = result.data_quality
+    assert (q.unknown_events, q.duplicates) == (3, 1)
+    assert result.campaigns[0].metrics["acquired"] == 1
+
+
 def _convert(csv: Path, out: Path, fmt: str) -> Path:
     import duckdb
 

@@ -252,6 +252,7 @@ class SparkDialect(Dialect):
     def hash32(self, *columns: str) -> str:
         return f"hash({', '.join(columns)})"
 
+
 # --- the Spark rewrites of sqlglot's tree ---------------------------------------------------
 
 

@@ -116,6 +116,8 @@ class Plan:
 
 
 VALID = "reason IS NULL"
+#: Rows of an event the contract names (the others are counted as unknown_events).
+KNOWN = "event IN (" + ", ".join(lit(e) for e in EVENTS) + ")"
 
 
 # --- the reads of the events (each serves every campaign) --------------------------------
@@ -284,12 +286,14 @@ def duplicates(d: Dialect, plan: Plan) -> str:
     one row per duplicated event (a small table: only rows that occur more than once).
 
     Copies share their instant and user, so only the rows whose ``pair_key`` is repeated
-    (``dupk``) are candidates, and the exact comparison (``row_key``) runs on those alone."""
-    known = "event IN (" + ", ".join(lit(e) for e in EVENTS) + ")"
+    (``dupk``) are candidates, and the exact comparison (``row_key``) runs on those alone.
+    Copies of unknown events are kept too (``DUPLICATES`` leaves them out): tested here,
+    the seven-name IN list would run on every row, before the candidates are picked (a
+    hash join over 10M rows: 0.12 s of CPU over a staged CSV)."""
     return f"""
 SELECT event, campaign, {d.minute_of("ts")} AS minute, COUNT(*) - 1 AS extra
 FROM ev
-WHERE {pair_key(d)} IN (SELECT k FROM dupk) AND {VALID} AND {known} AND ts < {plan.cut}
+WHERE {pair_key(d)} IN (SELECT k FROM dupk) AND {VALID} AND ts < {plan.cut}
 GROUP BY {row_key(d)}, event, campaign
 HAVING COUNT(*) > 1
 """
@@ -331,8 +335,7 @@ def interactions(d: Dialect, plan: Plan, campaigns: Sequence[str]) -> str:
 
 def quality(d: Dialect, plan: Plan) -> str:
     """Where every row read went (docs/metrics.md, data_quality)."""
-    known = "event IN (" + ", ".join(lit(e) for e in EVENTS) + ")"
-    ok = f"{VALID} AND {known} AND ts < {plan.cut}"
+    ok = f"{VALID} AND {KNOWN} AND ts < {plan.cut}"
     attributed = f"COALESCE(campaign, '') <> '' AND event NOT IN {in_list(ACTIVITY_EVENTS)}"
     tracked = f"campaign IN {in_list(plan.campaigns)}"
     outside = plan.outside_window_ts(d, "ts")
@@ -340,8 +343,8 @@ def quality(d: Dialect, plan: Plan) -> str:
 SELECT
     COUNT(*) AS rows_read,
     SUM(CASE WHEN reason IS NOT NULL THEN 1 ELSE 0 END) AS rejected,
-    SUM(CASE WHEN {VALID} AND NOT {known} THEN 1 ELSE 0 END) AS unknown_events,
-    SUM(CASE WHEN {VALID} AND {known} AND ts >= {plan.cut} THEN 1 ELSE 0 END) AS after_as_of,
+    SUM(CASE WHEN {VALID} AND NOT {KNOWN} THEN 1 ELSE 0 END) AS unknown_events,
+    SUM(CASE WHEN {VALID} AND {KNOWN} AND ts >= {plan.cut} THEN 1 ELSE 0 END) AS after_as_of,
     SUM(CASE WHEN {ok} AND {attributed} AND NOT {tracked} THEN 1 ELSE 0 END)
         AS other_campaigns,
     SUM(CASE WHEN {ok} AND {attributed} AND {tracked} AND event <> 'reward' AND {outside}
@@ -356,7 +359,7 @@ def reasons() -> str:
 
 # --- figures from the aggregated tables (small) ------------------------------------------
 
-DUPLICATES = "SELECT COALESCE(SUM(extra), 0) FROM dupx"
+DUPLICATES = f"SELECT COALESCE(SUM(extra), 0) FROM dupx WHERE {KNOWN}"
 
 DAILY_SIGNUPS = """
 SELECT campaign, day, COUNT(*) AS acquired, SUM(activated) AS activated,
