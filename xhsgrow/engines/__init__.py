@@ -97,10 +97,6 @@ class SourceEngine:
     def well_formed(self) -> None:
         self.source.well_formed()
 
-    def repeated_keys(self, name: str, key: str) -> None:
-        # (the SQL methods are the adapter's: create_table, below in each subclass)
-        self.create_table(name, self.dialect.repeated_keys(key, "ev"))  # type: ignore[attr-defined]
-
 
 def open_engine(name: str, data: str, settings: Any = None) -> Engine:
     """Open the events ``data`` (a path, glob, folder, URI or ``table:NAME``) on the engine

@@ -94,6 +94,10 @@ class SparkEngine(SourceEngine):
         self._tables.pop(name, None)
         self.spark.catalog.dropTempView(name)
 
+    def repeated_keys(self, name: str, key: str) -> None:
+        # A GROUP BY, which the cluster partitions (a global sort would be one partition).
+        self.create_table(name, self.dialect.repeated_keys(key, "ev"))
+
     def query(self, select: str) -> list[tuple[Any, ...]]:
         df = self._df(select)
         with self._failing_as_usage():
