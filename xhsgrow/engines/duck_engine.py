@@ -54,7 +54,7 @@ class DuckEngine(SourceEngine):
         """The keys are fetched as one NumPy array and sorted there, and the repeated ones
         (equal to their neighbour) go back as a table: NumPy's vectorised sort of 4-byte
         keys takes a tenth of the time of DuckDB's window sort over them, which runs on one
-        thread (over the 10M demo events: 0.13 s from query to table, against 0.29 s). No
+        thread (over the 10M demo events: 0.13-0.19 s from query to table, against 0.29 s). No
         event becomes a Python object: a key is 4 bytes of one array, 40 MB for 10M rows."""
         import duckdb
         import numpy as np

@@ -52,11 +52,6 @@ def local_to_utc(moment: dt.datetime, tz: str) -> dt.datetime:
     return moment.astimezone(dt.UTC)
 
 
-def _local_day(minute: int, tz: str) -> dt.date:
-    """The day in ``tz`` of the minute numbered ``minute`` since 1970 UTC."""
-    return dt.datetime.fromtimestamp(minute * 60, ZoneInfo(tz)).date()
-
-
 def _micros(moment: dt.datetime) -> int:
     """Microseconds since 1970 UTC: the engine's integer time."""
     return round(moment.timestamp() * 1_000_000)
@@ -325,31 +320,27 @@ def _gala(
     rounds = 0
     for c in campaigns:
         tz = c.window.timezone
+        last_day = as_of[c.id]
+        # the first minute that starts after the as-of day (a minute's start gives its day)
+        after = -(-_micros(end_of_day_utc(last_day, tz)) // sql.MICROS_PER_MINUTE)
         for i, ph in enumerate(c.gala.phases):
             phase_id += 1
             rows.append((c.id, "phase", i, ph.start, ph.end, None, None))
             if ph.name == "gala_night":
                 rows.append((c.id, "night", i, ph.start, ph.end, None, None))
-            for k in range((ph.end - ph.start).days + 1):
-                day = ph.start + dt.timedelta(days=k)
-                if day <= as_of[c.id]:
-                    days.append((c.id, i, day, phase_id))
+            for k in range((min(ph.end, last_day) - ph.start).days + 1):
+                days.append((c.id, i, ph.start + dt.timedelta(days=k), phase_id))
         for i, rd in enumerate(c.gala.rounds):
-            t0 = local_to_utc(rd.at, tz) - dt.timedelta(minutes=ROUND_GRACE_MINUTES)
-            t1 = local_to_utc(rd.at, tz) + dt.timedelta(
-                minutes=rd.duration_minutes + ROUND_GRACE_MINUTES
-            )
+            at = local_to_utc(rd.at, tz)
+            t0 = at - dt.timedelta(minutes=ROUND_GRACE_MINUTES)
+            t1 = at + dt.timedelta(minutes=rd.duration_minutes + ROUND_GRACE_MINUTES)
             rows.append((c.id, "round", i, None, None, _micros(t0), _micros(t1)))
             # every whole minute that starts inside [t0, t1); pid numbers the rounds
             first = -(-_micros(t0) // sql.MICROS_PER_MINUTE)
             last = -(-_micros(t1) // sql.MICROS_PER_MINUTE)
             pid = rounds
             rounds += 1
-            minutes += [
-                (c.id, i, minute, pid)
-                for minute in range(first, last)
-                if _local_day(minute, tz) <= as_of[c.id]
-            ]
+            minutes += [(c.id, i, minute, pid) for minute in range(first, min(last, after))]
     engine.create_rows("periods", sql.PERIODS_COLUMNS, rows)
     engine.create_rows("pday", sql.PDAY_COLUMNS, days)
     engine.create_rows("pmin", sql.PMIN_COLUMNS, minutes)
