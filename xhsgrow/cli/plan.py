@@ -10,12 +10,18 @@ from typing import Annotated, Any
 import typer
 
 from xhsgrow.cli.console import plain
+from xhsgrow.errors import EXIT_FAILED
 from xhsgrow.rendering.filters import money, thousands
 
 
 class PlanFormat(StrEnum):
     table = "table"
     json = "json"
+
+
+class FailOn(StrEnum):
+    error = "error"
+    warning = "warning"
 
 
 class BriefFormat(StrEnum):
@@ -43,6 +49,12 @@ def plan(
             "outcome.",
         ),
     ] = None,
+    fail_on: Annotated[
+        FailOn | None,
+        typer.Option(
+            "--fail-on", help="Exit 1 when the plan has a finding at or above this severity."
+        ),
+    ] = None,
 ) -> None:
     """Plan a campaign before launch: growth model, budget, capacity, legal checks.
 
@@ -54,12 +66,18 @@ def plan(
     milestones, regional targets against the total, and gaps.
 
     Assumptions live in the spec (referral.assumptions, gala.assumptions); the
-    models are described in docs/plan.md. Findings are reported; the exit code
-    is 0 unless the spec or the options are wrong.
+    models are described in docs/plan.md. Findings are reported (error, warning,
+    info); the exit code is 0 unless the spec or the options are wrong, or
+    --fail-on is given and a finding is at or above it (exit 1, after the
+    output; --fail-on warning fails on errors too, info never fails). With
+    --sweep, --fail-on judges the findings of the spec as written, not of the
+    swept values.
 
     Example:
 
         xhsgrow plan cny-2027-invite --sweep invite_conversion=0.05:0.25:5
+
+        xhsgrow plan gala-2027 --fail-on error
     """
     from xhsgrow.cli.app import workspace_from
     from xhsgrow.planning import plan_campaign, run_sweep
@@ -72,12 +90,34 @@ def plan(
             plain(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
         else:
             _print_sweep(result, campaign.budget.currency)
+        if fail_on is not None:
+            # a sweep explores what-ifs; what launches is the spec as written
+            _fail_on(plan_campaign(campaign), fail_on)
         return
     planned = plan_campaign(campaign)
     if format is PlanFormat.json:
         plain(json.dumps(planned.to_json(), indent=2, ensure_ascii=False))
+    else:
+        _print_plan(planned, campaign)
+    if fail_on is not None:
+        _fail_on(planned, fail_on)
+
+
+def _fail_on(planned: Any, fail_on: FailOn) -> None:
+    """Exit 1, with one line on stderr counting them, when findings are at or above fail_on."""
+    from collections import Counter
+
+    from xhsgrow.planning import fail_severities
+
+    failing = fail_severities(fail_on.value)
+    counts = Counter(f.severity for f in planned.findings)
+    if not any(counts[s] for s in failing):
         return
-    _print_plan(planned, campaign)
+    from xhsgrow.cli.console import err
+
+    why = ", ".join(f"{counts[s]} {s}(s)" for s in failing)
+    err().print(f"[red]--fail-on {fail_on.value}:[/] {planned.campaign_id} ({why})")
+    raise typer.Exit(EXIT_FAILED)
 
 
 def brief(

@@ -10,8 +10,20 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from xhsgrow.errors import UsageError
+
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
+
+
+def fail_severities(level: str) -> tuple[str, ...]:
+    """The severities that fail `plan --fail-on LEVEL`, worst first (warning includes error).
+
+    ``info`` is a note, never a reason to stop a launch, so it is not a level.
+    """
+    if level not in ("error", "warning"):
+        raise UsageError(f"--fail-on {level}: expected error or warning")
+    return SEVERITIES[: SEVERITIES.index(level) + 1]
 
 
 @dataclass(frozen=True)
