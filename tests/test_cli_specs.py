@@ -88,6 +88,16 @@ def test_new_refuses_to_overwrite_without_force(invoke, workspace: Path) -> None
     assert tomllib.loads(path.read_text("utf-8"))["kind"] == "gala"
 
 
+def test_new_into_a_campaigns_folder_that_is_a_file_is_one_line(invoke, workspace: Path) -> None:  # type: ignore[no-untyped-def]
+    (workspace / "campaigns").rmdir()
+    (workspace / "campaigns").write_text("not a folder\n", "utf-8")
+    result = invoke("new", "gala", "cny")
+    assert result.exit_code == 2
+    assert result.stderr == "Error: cannot write campaigns/cny.toml: Not a directory\n"
+    assert (workspace / "campaigns").read_text("utf-8") == "not a folder\n"
+    assert sorted(p.name for p in workspace.iterdir()) == ["campaigns", "templates"]
+
+
 @pytest.mark.parametrize("bad_id", ["Gala 2027", "_gala", "gala.2027", "盛典"])
 def test_new_rejects_a_bad_id(invoke, workspace: Path, bad_id: str) -> None:  # type: ignore[no-untyped-def]
     result = invoke("new", "gala", bad_id)

@@ -99,6 +99,7 @@ def new_spec(ws: Workspace, kind: str, campaign_id: str, *, force: bool = False)
 def _write_spec(ws: Workspace, kind: str, campaign_id: str, *, force: bool) -> Path:
     import re
 
+    from xhsgrow.fileio import write_text_atomic
     from xhsgrow.specs.models import KINDS
 
     if kind not in KINDS:
@@ -111,10 +112,7 @@ def _write_spec(ws: Workspace, kind: str, campaign_id: str, *, force: bool) -> P
     if path.exists() and not force:
         raise UsageError(f"{display_path(path)} already exists", hint="use --force to overwrite it")
     text = render_new(kind, campaign_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text(text, "utf-8")
-    tmp.replace(path)
+    write_text_atomic(path, text, make_parents=True, display=display_path(path))
     return path
 
 

@@ -1,0 +1,110 @@
+"""write_text_atomic: the whole new file or the old one, never a half or a stray temp file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from xhsgrow import fileio
+from xhsgrow.errors import UsageError
+from xhsgrow.fileio import write_text_atomic
+
+
+@pytest.fixture
+def umask_027() -> Iterator[None]:
+    old = os.umask(0o027)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def test_writes_utf8_text_as_given(tmp_path: Path) -> None:
+    path = tmp_path / "out.csv"
+    write_text_atomic(path, "名字,reason\r\n杨梅,refused\r\n")
+    assert path.read_bytes() == "名字,reason\r\n杨梅,refused\r\n".encode()
+    assert os.listdir(tmp_path) == ["out.csv"]
+
+
+def test_a_failed_rename_keeps_the_old_file_and_leaves_no_temp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "spec.toml"
+    path.write_text("old\n", "utf-8")
+
+    def full_disk(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(fileio.os, "replace", full_disk)
+    with pytest.raises(UsageError) as caught:
+        write_text_atomic(path, "new\n")
+    assert str(caught.value) == f"cannot write {path}: No space left on device"
+    assert path.read_text("utf-8") == "old\n"
+    assert os.listdir(tmp_path) == ["spec.toml"]
+
+
+def test_ctrl_c_mid_write_keeps_the_old_file_and_leaves_no_temp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "report.md"
+    path.write_text("old\n", "utf-8")
+
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fileio.os, "chmod", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_text_atomic(path, "new\n")
+    assert path.read_text("utf-8") == "old\n"
+    assert os.listdir(tmp_path) == ["report.md"]
+
+
+@pytest.mark.parametrize("make_parents", [False, True])
+def test_a_file_where_the_folder_should_be_is_one_line(tmp_path: Path, make_parents: bool) -> None:
+    (tmp_path / "site").write_text("a file, not a folder", "utf-8")
+    with pytest.raises(UsageError, match=r"^cannot write site/x\.md: Not a directory$"):
+        write_text_atomic(
+            tmp_path / "site" / "x.md", "x", make_parents=make_parents, display="site/x.md"
+        )
+    assert os.listdir(tmp_path) == ["site"]
+
+
+def test_make_parents_creates_missing_folders(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b" / "out.md"
+    write_text_atomic(path, "x", make_parents=True)
+    assert path.read_text("utf-8") == "x"
+
+
+@pytest.mark.usefixtures("umask_027")
+@pytest.mark.parametrize("proc", [True, False], ids=["proc", "no-proc"])
+def test_new_files_follow_the_umask_not_mkstemps_0600(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, proc: bool
+) -> None:
+    if not proc:  # a system without /proc/self/status (macOS): the umask is set and put back
+
+        def no_proc(*args: object, **kwargs: object) -> None:
+            raise FileNotFoundError(2, "No such file or directory")
+
+        monkeypatch.setattr(fileio, "open", no_proc, raising=False)
+    path = tmp_path / "report.html"
+    write_text_atomic(path, "x")
+    assert path.stat().st_mode & 0o777 == 0o640
+    path.chmod(0o600)
+    write_text_atomic(path, "y")  # without keep_mode: as if written anew
+    assert path.stat().st_mode & 0o777 == 0o640
+    assert os.umask(0o027) == 0o027  # and the umask is as it was
+
+
+@pytest.mark.usefixtures("umask_027")
+def test_keep_mode_keeps_an_existing_files_bits(tmp_path: Path) -> None:
+    path = tmp_path / "spec.toml"
+    path.write_text("old", "utf-8")
+    path.chmod(0o604)
+    write_text_atomic(path, "new", keep_mode=True)
+    assert (path.read_text("utf-8"), path.stat().st_mode & 0o777) == ("new", 0o604)
+    fresh = tmp_path / "fresh.toml"
+    write_text_atomic(fresh, "new", keep_mode=True)
+    assert fresh.stat().st_mode & 0o777 == 0o640

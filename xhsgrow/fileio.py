@@ -1,0 +1,84 @@
+"""Writing whole text files so that a reader sees the old file or the new one, never half."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import tempfile
+from pathlib import Path
+
+from xhsgrow.errors import UsageError
+
+
+def write_text_atomic(
+    path: Path,
+    text: str,
+    *,
+    keep_mode: bool = False,
+    make_parents: bool = False,
+    display: str | None = None,
+) -> None:
+    """Replace ``path`` with ``text`` (UTF-8, newlines as given) in one rename.
+
+    The text goes to a temporary file beside ``path`` (``.NAME.XXXX.tmp``), which is then
+    renamed over it. With ``keep_mode`` an existing file keeps its permission bits; a new file
+    gets the usual ``0o666`` less the umask. ``make_parents`` creates missing folders first.
+    No fsync: a crash may lose the new text, but never leaves a half-written file in place.
+
+    Any failure removes the temporary file; an OSError becomes a one-line
+    ``UsageError("cannot write PATH: reason")``, with ``display`` (default ``str(path)``) as
+    PATH. The target is untouched unless the rename happened.
+    """
+    data = text.encode("utf-8")
+    tmp: str | None = None
+    try:
+        if make_parents:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        mode = _mode(path) if keep_mode else None
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        # mkstemp makes 0600: right for a secret, wrong for a spec or a report others read
+        os.chmod(tmp, mode if mode is not None else 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except OSError as exc:
+        _discard(tmp)
+        raise UsageError(f"cannot write {display or path}: {_reason(exc)}") from None
+    except BaseException:  # Ctrl-C included: no stray temporary file either way
+        _discard(tmp)
+        raise
+
+
+def _mode(path: Path) -> int | None:
+    try:
+        return path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        return None
+
+
+def _discard(tmp: str | None) -> None:
+    if tmp is not None:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+def _reason(exc: OSError) -> str:
+    # mkdir(exist_ok=True) says "File exists" when a file stands where a folder should be
+    # (mkstemp retries on its own name clashes, so only mkdir raises it here)
+    if isinstance(exc, FileExistsError):
+        return os.strerror(errno.ENOTDIR)
+    return exc.strerror or str(exc)
+
+
+def _umask() -> int:
+    """The process's umask without changing it, where Linux shows it (4.7 and later);
+    elsewhere set and put back at once, briefly a restrictive 022 rather than 0."""
+    status = "/proc/self/status"
+    with contextlib.suppress(OSError, ValueError), open(status, encoding="latin-1") as fh:
+        for line in fh:
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
