@@ -98,6 +98,14 @@ def test_new_into_a_campaigns_folder_that_is_a_file_is_one_line(invoke, workspac
     assert sorted(p.name for p in workspace.iterdir()) == ["campaigns", "templates"]
 
 
+def test_new_with_a_schemas_folder_that_is_a_file_is_one_line(invoke, workspace: Path) -> None:  # type: ignore[no-untyped-def]
+    (workspace / "schemas").write_text("not a folder\n", "utf-8")
+    result = invoke("new", "gala", "cny")
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: cannot write schemas/{KINDS[0]}.schema.json: Not a directory\n"
+    assert (workspace / "schemas").read_text("utf-8") == "not a folder\n"
+
+
 @pytest.mark.parametrize("bad_id", ["Gala 2027", "_gala", "gala.2027", "盛典"])
 def test_new_rejects_a_bad_id(invoke, workspace: Path, bad_id: str) -> None:  # type: ignore[no-untyped-def]
     result = invoke("new", "gala", bad_id)

@@ -62,16 +62,16 @@ def write_schemas(root: Path) -> list[Path]:
     """Write schemas/KIND.schema.json for every kind (the targets of the `#:schema` lines)."""
     import json
 
+    from xhsgrow.fileio import write_text_atomic
     from xhsgrow.specs.models import KINDS
 
     out = []
     folder = root / "schemas"
-    folder.mkdir(parents=True, exist_ok=True)
     for kind in KINDS:
         path = folder / f"{kind}.schema.json"
         text = json.dumps(json_schema(kind), indent=2, ensure_ascii=False) + "\n"
-        if not path.exists() or path.read_text("utf-8") != text:
-            path.write_text(text, "utf-8")
+        if not path.is_file() or path.read_bytes() != text.encode("utf-8"):
+            write_text_atomic(path, text, make_parents=True, display=display_path(path))
         out.append(path)
     return out
 
