@@ -114,6 +114,25 @@ def test_out_writes_a_file_and_bad_out_is_refused(workspace: Path, invoke) -> No
     assert result.exit_code == 2
 
 
+def test_a_failed_write_keeps_the_old_brief(
+    workspace: Path, invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from xhsgrow import fileio
+
+    referral_spec(workspace)
+    (workspace / "brief.md").write_text("approved last week\n", "utf-8")
+
+    def full_disk(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(fileio.os, "replace", full_disk)
+    result = invoke("brief", "invite", "--out", "brief.md")
+    assert result.exit_code == 2
+    assert result.stderr == "Error: cannot write brief.md: No space left on device\n"
+    assert (workspace / "brief.md").read_text("utf-8") == "approved last week\n"
+    assert not list(workspace.glob(".brief.md*"))
+
+
 @pytest.mark.parametrize("spec", sorted((REPO / "campaigns").glob("*.toml")), ids=lambda p: p.stem)
 def test_bundled_campaigns_brief(workspace: Path, invoke, spec: Path) -> None:  # type: ignore[no-untyped-def]
     shutil.copy(spec, workspace / "campaigns" / spec.name)

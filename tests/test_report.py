@@ -238,7 +238,7 @@ def test_out_in_a_folder_that_cannot_be_made_is_one_line(
     (workspace / "site").write_text("a file, not a folder")
     res = invoke("report", "--out", "site/report.md")
     assert res.exit_code == 2
-    assert res.stderr.startswith("Error: cannot write site/report.md")
+    assert res.stderr == "Error: cannot write site/report.md: Not a directory\n"
     assert "Traceback" not in res.output
 
 

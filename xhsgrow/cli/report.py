@@ -103,7 +103,8 @@ def report(
     """
     from xhsgrow.cli.app import workspace_from
     from xhsgrow.cli.options import parse_as_of
-    from xhsgrow.report import ReportMeta, append_step_summary, render, write_atomic
+    from xhsgrow.fileio import write_text_atomic
+    from xhsgrow.report import ReportMeta, append_step_summary, render
     from xhsgrow.report.run import track_campaigns
 
     ws = workspace_from(ctx)
@@ -121,7 +122,7 @@ def report(
     )
     text = render(result, meta, templates_dir=ws.templates_dir)
     if out is not None:
-        write_atomic(out, text)
+        write_text_atomic(out, text, make_parents=True)
         plain(f"wrote {out}", stderr=True)
     else:
         typer.echo(text, nl=False)

@@ -55,17 +55,13 @@ def render_brief(
 
 def write_output(path: Path, text: str) -> None:
     """Write atomically: a half-written brief never replaces a good one."""
+    from xhsgrow.fileio import write_text_atomic
+
     if path.is_dir():
         raise UsageError(f"--out {path} is a folder; name a file")
     if not path.parent.exists():
         raise UsageError(f"--out {path}: folder {path.parent} does not exist")
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(text, "utf-8")
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    write_text_atomic(path, text)
 
 
 # --- context ---------------------------------------------------------------------------------

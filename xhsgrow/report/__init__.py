@@ -14,7 +14,6 @@ from xhsgrow.report.render import (
     exit_code,
     failing,
     render,
-    write_atomic,
 )
 
 __all__ = [
@@ -26,5 +25,4 @@ __all__ = [
     "exit_code",
     "failing",
     "render",
-    "write_atomic",
 ]

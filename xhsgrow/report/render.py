@@ -7,7 +7,6 @@ plus a ``report`` block; CSV has one row per campaign × target.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import io
@@ -220,19 +219,6 @@ def _portfolio_tz(view: PortfolioView) -> str:
     """The timezone report-wide times are shown in: the campaigns' own when they agree."""
     zones = {v.c.timezone for v in view.campaigns}
     return zones.pop() if len(zones) == 1 else "UTC"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write the whole file or nothing (a temporary file renamed into place)."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)  # in the try: a bad folder is exit 2
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):  # e.g. the folder is a file: no temp file to remove
-            tmp.unlink(missing_ok=True)
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
 
 
 def append_step_summary(text: str) -> Path | None:
