@@ -126,6 +126,23 @@ def test_sms_over_http_sends_the_body_alone_with_the_token(ws, invoke, gateway):
     assert len(gateway.received) == 6 and "already sent 6" in again.output
 
 
+def test_an_unwritable_failed_csv_is_one_line_and_a_rerun_writes_it(ws, invoke, gateway):
+    gateway.behaviour = {"13800000002": "refuse"}
+    (ws / "reports").write_text("a file, not a folder", encoding="utf-8")
+    result = _send(invoke, "sms-http", "--failed-csv", "reports/failed.csv")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "Error: cannot write reports/failed.csv: Not a directory"
+    )
+    assert "Traceback" not in result.output
+    assert len(gateway.received) == 5  # sent before the write failed, and in the ledger
+    assert not list(ws.glob(".*.tmp"))
+    result = _send(invoke, "sms-http", "--failed-csv", "failed-again.csv")
+    assert len(gateway.received) == 5  # nothing sent twice
+    rows = (ws / "failed-again.csv").read_text(encoding="utf-8").splitlines()
+    assert len(rows) == 2 and rows[1].startswith("阿杰,13800000002,XHS002,")
+
+
 def test_refusal_in_the_body_fails_retryable_errors_retry_and_a_dropped_reply_is_unknown(
     ws, invoke, gateway
 ):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import re
 import time
 from collections.abc import Callable
@@ -375,6 +376,8 @@ def _write_failed(
     tpl: str,
 ) -> Path | None:
     """failed.csv: the contact rows whose message is failed in the ledger, with the reason."""
+    from xhsgrow.fileio import write_text_atomic
+
     if options.failed_csv is None:
         return None
     entries = ledger.entries(campaign_id, tpl)
@@ -386,16 +389,13 @@ def _write_failed(
     if not rows:
         return None
     columns = [c for c in contacts.columns if c != "reason"] + ["reason"]
-    path = options.failed_csv
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
-        writer.writeheader()
-        for data, reason in rows:
-            writer.writerow({**{k: _cell(v) for k, v in data.items()}, "reason": reason})
-    tmp.replace(path)
-    return path
+    buffer = io.StringIO()  # only the failed rows: small enough to hand over as one text
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    for data, reason in rows:
+        writer.writerow({**{k: _cell(v) for k, v in data.items()}, "reason": reason})
+    write_text_atomic(options.failed_csv, buffer.getvalue(), make_parents=True)
+    return options.failed_csv
 
 
 def _cell(value: Any) -> str:
