@@ -243,6 +243,37 @@ def test_safety_net_refuses_to_write(
     assert not list((workspace / "campaigns").glob(".*.tmp"))
 
 
+def test_fmt_keeps_the_files_permission_bits(invoke, workspace: Path) -> None:  # type: ignore[no-untyped-def]
+    path = workspace / "campaigns" / "welcome.toml"
+    path.write_text(MESSY, "utf-8")
+    path.chmod(0o600)  # kept private by its owner; a new file would get 0644 under umask 022
+    result = invoke("fmt")
+    assert result.exit_code == 0, result.output
+    assert path.read_text("utf-8") == TIDY
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_failed_write_is_one_line_and_leaves_the_file_alone(
+    invoke, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from xhsgrow import fileio
+
+    path = workspace / "campaigns" / "welcome.toml"
+    path.write_text(MESSY, "utf-8")
+
+    def full_disk(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(fileio.os, "replace", full_disk)
+    result = invoke("fmt")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: cannot write {Path('campaigns/welcome.toml')}: No space left on device\n"
+    )
+    assert path.read_text("utf-8") == MESSY
+    assert not list((workspace / "campaigns").glob(".*.tmp"))
+
+
 def test_safety_net_catches_a_lost_comment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fmt, "_tidy", lambda lines, **_: [])
     with pytest.raises(FormatError, match=r"x\.toml: fmt would lose or change a comment"):

@@ -45,9 +45,7 @@ Safety net
 from __future__ import annotations
 
 import math
-import os
 import re
-import tempfile
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -108,8 +106,11 @@ def format_file(path: Path, write: bool = True) -> bool:
     """Format one spec file; True when its text changes (or would change, with write=False).
 
     A file that cannot be read or parsed raises SpecError (``path:line:col: message``) and is
-    left untouched, as is any file the safety net refuses.
+    left untouched, as is any file the safety net refuses. A file that cannot be written
+    raises UsageError (``cannot write path: reason``) and is left untouched; it keeps its
+    permission bits when it is written.
     """
+    from xhsgrow.fileio import write_text_atomic
     from xhsgrow.specs.loader import read_toml
     from xhsgrow.specs.store import display_path
 
@@ -118,7 +119,7 @@ def format_file(path: Path, write: bool = True) -> bool:
     if new == path.read_bytes().decode("utf-8"):
         return False
     if write:
-        _write_atomic(path, new)
+        write_text_atomic(path, new, keep_mode=True, display=src.path)
     return True
 
 
@@ -500,15 +501,3 @@ def _verify(old: str, new: str, name: str) -> None:
         raise FormatError(f"{name}: fmt would change a value; not formatted", hint=hint)
     if Counter(_comments(old)) != Counter(_comments(new)):
         raise FormatError(f"{name}: fmt would lose or change a comment; not formatted", hint=hint)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(text.encode("utf-8"))
-        os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
