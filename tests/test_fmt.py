@@ -243,6 +243,28 @@ def test_safety_net_refuses_to_write(
     assert not list((workspace / "campaigns").glob(".*.tmp"))
 
 
+def test_fmt_drops_a_byte_order_mark_and_keeps_crlf(invoke, workspace: Path) -> None:  # type: ignore[no-untyped-def]
+    """Windows editors save a BOM and CRLF: the BOM goes (a tidy file with one still counts
+    as unformatted), the line endings stay."""
+    tidy = workspace / "campaigns" / "tidy.toml"
+    tidy.write_bytes(b"\xef\xbb\xbf" + TIDY.encode())
+    messy = workspace / "campaigns" / "messy.toml"
+    messy.write_bytes(b"\xef\xbb\xbf" + MESSY.replace("\n", "\r\n").encode())
+
+    result = invoke("fmt", "--check")
+    assert result.exit_code == 1
+    assert sorted(result.stdout.splitlines()) == [
+        f"would reformat {Path('campaigns/messy.toml')}",
+        f"would reformat {Path('campaigns/tidy.toml')}",
+    ]
+    assert invoke("fmt").exit_code == 0
+    assert tidy.read_bytes() == TIDY.encode()
+    assert messy.read_bytes() == TIDY.replace("\n", "\r\n").encode()
+    result = invoke("fmt", "--check")
+    assert result.exit_code == 0, result.output
+    assert "2 file(s) already formatted" in result.stderr
+
+
 def test_fmt_keeps_the_files_permission_bits(invoke, workspace: Path) -> None:  # type: ignore[no-untyped-def]
     path = workspace / "campaigns" / "welcome.toml"
     path.write_text(MESSY, "utf-8")

@@ -24,7 +24,8 @@ Layout
     ``_`` thousands separators (``300_000_000``); every other value keeps the user's spelling
     (floats, strings, dates, hex integers, inline tables inside arrays). Keys are written bare
     when they can be, else as the user quoted them. Indentation before keys and comment lines is
-    removed; widths are counted in characters. CRLF files stay CRLF.
+    removed; widths are counted in characters. CRLF files stay CRLF; a UTF-8 byte order mark
+    is dropped.
 
 Comments
     The comment lines before the first key or table are the file's header and stay at the top:
@@ -116,7 +117,7 @@ def format_file(path: Path, write: bool = True) -> bool:
 
     src = read_toml(path, display=display_path(path))
     new = format_text(src.text, name=src.path)
-    if new == path.read_bytes().decode("utf-8"):
+    if new == src.text and not src.bom:
         return False
     if write:
         write_text_atomic(path, new, keep_mode=True, display=src.path)

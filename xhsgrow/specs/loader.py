@@ -26,10 +26,11 @@ class Source:
 
     # A plain class, not a dataclass: generating dataclass methods costs about a millisecond at
     # import, and this module is on the start-up path of `xhsgrow validate`.
-    def __init__(self, path: str, text: str, data: dict[str, Any]) -> None:
+    def __init__(self, path: str, text: str, data: dict[str, Any], *, bom: bool = False) -> None:
         self.path = path
-        self.text = text
+        self.text = text  # without the UTF-8 byte order mark, if the file had one
         self.data = data
+        self.bom = bom  # fmt drops it: a file with one is not formatted yet
         self._positions: dict[KeyPath, tuple[int, int]] | None = None
 
     @property
@@ -87,8 +88,9 @@ def read_toml(path: Path, *, display: str | None = None) -> Source:
             line,
             col,
         ) from None
+    bom = text.startswith("\ufeff")
     text = text.removeprefix("\ufeff")
-    return Source(shown, text, parse_toml(text, shown))
+    return Source(shown, text, parse_toml(text, shown), bom=bom)
 
 
 def parse_toml(text: str, shown: str) -> dict[str, Any]:
