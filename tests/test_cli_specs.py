@@ -59,6 +59,68 @@ def test_init_in_the_current_folder(invoke, tmp_path: Path) -> None:  # type: ig
     assert (tmp_path / "campaigns" / "example-referral.toml").is_file()
 
 
+def _tree(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    ("files", "target", "message"),
+    [
+        (["foo"], "foo", "foo is a file, not a folder"),
+        (["foo"], "foo/growth", "foo is a file, not a folder"),
+        (["growth/campaigns"], "growth", "growth/campaigns is a file, not a folder"),
+        (["growth/templates"], "growth", "growth/templates is a file, not a folder"),
+        (["growth/schemas"], "growth", "growth/schemas is a file, not a folder"),
+    ],
+)
+def test_init_with_a_file_where_a_folder_goes_is_one_line_and_creates_nothing(  # type: ignore[no-untyped-def]
+    invoke, tmp_path: Path, files: list[str], target: str, message: str
+) -> None:
+    for name in files:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("a file\n", "utf-8")
+    before = _tree(tmp_path)
+    result = invoke("init", target)
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: cannot create workspace {target}: {message}\n"
+    assert result.stdout == ""
+    assert _tree(tmp_path) == before
+
+
+def test_init_that_fails_late_removes_what_it_created(  # type: ignore[no-untyped-def]
+    invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from xhsgrow import fileio
+
+    real_replace = fileio.os.replace
+
+    def full_disk_at_the_last_schema(src: str, dst: str) -> None:
+        if str(dst).endswith(f"{KINDS[-1]}.schema.json"):
+            raise OSError(28, "No space left on device")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(fileio.os, "replace", full_disk_at_the_last_schema)
+    result = invoke("init", "growth")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: cannot write growth/schemas/{KINDS[-1]}.schema.json: No space left on device\n"
+    )
+    assert _tree(tmp_path) == []
+
+
+def test_init_that_fails_late_keeps_what_was_there(invoke, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # a folder where the last schema goes: found only when that schema is written
+    (tmp_path / "growth" / "schemas" / f"{KINDS[-1]}.schema.json").mkdir(parents=True)
+    (tmp_path / "growth" / "notes.md").write_text("mine\n", "utf-8")
+    before = _tree(tmp_path)
+    result = invoke("init", "growth")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: cannot write growth/schemas/{KINDS[-1]}.schema.json: Is a directory\n"
+    )
+    assert _tree(tmp_path) == before
+
+
 # --- new ----------------------------------------------------------------------------------
 
 

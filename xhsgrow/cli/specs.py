@@ -43,7 +43,7 @@ def init(
 ) -> None:
     """Create a workspace: xhsgrow.toml, templates/ and an example campaign of each kind.
 
-    Never overwrites an existing file.
+    Never overwrites an existing file, and leaves nothing behind when it fails.
 
     Example:
 

@@ -124,7 +124,13 @@ EXAMPLE_IDS = {
 
 
 def init_workspace(root: Path) -> list[Path]:
-    """Create a workspace with xhsgrow.toml and an example campaign of each kind."""
+    """Create a workspace with xhsgrow.toml and an example campaign of each kind.
+
+    All or nothing: a file where one of its folders goes is refused before anything is made,
+    and a later failure (no permission, a full disk) removes what this call created, so a
+    rerun after fixing the cause starts from the same place. Either way one UsageError."""
+    from xhsgrow.fileio import write_text_atomic
+    from xhsgrow.specs.models import KINDS
     from xhsgrow.workspace import SETTINGS_FILE, Workspace, load_settings
 
     settings_path = root / SETTINGS_FILE
@@ -135,15 +141,70 @@ def init_workspace(root: Path) -> list[Path]:
             f"{existing[0]} already exists; init never overwrites",
             hint="pick an empty folder, or use `xhsgrow new` to add campaigns",
         )
-    root.mkdir(parents=True, exist_ok=True)
-    settings_path.write_text(_SETTINGS_TEMPLATE, "utf-8")
-    (root / "templates").mkdir(exist_ok=True)
-    ws = Workspace(root, load_settings(settings_path))
-    written = [settings_path]
-    for kind, cid in EXAMPLE_IDS.items():
-        written.append(_write_spec(ws, kind, cid, force=False))
-    write_schemas(root)  # once, not once per example
+    folders = [root, *(root / name for name in ("campaigns", "templates", "schemas"))]
+    for folder in folders:
+        blocker = _blocking(folder)
+        if blocker is not None:
+            what = "a file, not a folder" if blocker.is_file() else "not a folder"
+            raise UsageError(f"cannot create workspace {root}: {blocker} is {what}")
+    created: list[Path] = []  # undone in reverse order if a later step fails
+    try:
+        for folder in folders:
+            _make_folder(folder, root, created)
+        write_text_atomic(settings_path, _SETTINGS_TEMPLATE, display=display_path(settings_path))
+        created.append(settings_path)
+        ws = Workspace(root, load_settings(settings_path))
+        written = [settings_path]
+        for kind, cid in EXAMPLE_IDS.items():
+            written.append(_write_spec(ws, kind, cid, force=False))
+            created.append(written[-1])
+        new_schemas = [
+            p for p in (root / "schemas" / f"{k}.schema.json" for k in KINDS) if not p.exists()
+        ]
+        created.extend(new_schemas)  # before writing: a failure may come after some of them
+        write_schemas(root)  # once, not once per example
+    except BaseException:  # Ctrl-C included
+        _undo(created)
+        raise
     return written
+
+
+def _blocking(folder: Path) -> Path | None:
+    """What stands in the way of creating ``folder``: itself or its nearest existing
+    ancestor, when that is not a folder."""
+    # exists() is False below a file (ENOTDIR), so this stops at the file itself
+    nearest = folder
+    while not nearest.exists() and not nearest.is_symlink() and nearest != nearest.parent:
+        nearest = nearest.parent
+    return None if nearest.is_dir() else nearest
+
+
+def _make_folder(folder: Path, root: Path, created: list[Path]) -> None:
+    """mkdir -p, recording each folder it creates."""
+    missing = []
+    while not folder.is_dir() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        try:
+            path.mkdir()
+        except OSError as exc:
+            where = "" if path == root else f"{path}: "
+            raise UsageError(
+                f"cannot create workspace {root}: {where}{exc.strerror or exc}"
+            ) from None
+        created.append(path)
+
+
+def _undo(created: list[Path]) -> None:
+    import contextlib
+
+    for path in reversed(created):
+        with contextlib.suppress(OSError):  # best effort: the error being raised matters more
+            if path.is_dir() and not path.is_symlink():
+                path.rmdir()  # only if still empty: never anything this call did not make
+            else:
+                path.unlink(missing_ok=True)
 
 
 _SETTINGS_TEMPLATE = """\
