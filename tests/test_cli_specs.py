@@ -160,12 +160,21 @@ def test_new_into_a_campaigns_folder_that_is_a_file_is_one_line(invoke, workspac
     assert sorted(p.name for p in workspace.iterdir()) == ["campaigns", "templates"]
 
 
-def test_new_with_a_schemas_folder_that_is_a_file_is_one_line(invoke, workspace: Path) -> None:  # type: ignore[no-untyped-def]
+def test_new_with_a_schemas_folder_that_is_a_file_is_one_line_and_writes_no_spec(  # type: ignore[no-untyped-def]
+    invoke, workspace: Path
+) -> None:
     (workspace / "schemas").write_text("not a folder\n", "utf-8")
     result = invoke("new", "gala", "cny")
     assert result.exit_code == 2
     assert result.stderr == f"Error: cannot write schemas/{KINDS[0]}.schema.json: Not a directory\n"
     assert (workspace / "schemas").read_text("utf-8") == "not a folder\n"
+    assert list((workspace / "campaigns").iterdir()) == []
+    # fixed, the same command works: no "already exists", no --force needed
+    (workspace / "schemas").unlink()
+    result = invoke("new", "gala", "cny")
+    assert result.exit_code == 0, result.output
+    assert (workspace / "campaigns" / "cny.toml").is_file()
+    assert (workspace / "schemas" / "gala.schema.json").is_file()
 
 
 @pytest.mark.parametrize("bad_id", ["Gala 2027", "_gala", "gala.2027", "盛典"])

@@ -10,7 +10,7 @@ import pytest
 
 from xhsgrow import fileio
 from xhsgrow.errors import UsageError
-from xhsgrow.fileio import write_text_atomic
+from xhsgrow.fileio import check_writable, write_text_atomic
 
 
 @pytest.fixture
@@ -108,3 +108,41 @@ def test_keep_mode_keeps_an_existing_files_bits(tmp_path: Path) -> None:
     fresh = tmp_path / "fresh.toml"
     write_text_atomic(fresh, "new", keep_mode=True)
     assert fresh.stat().st_mode & 0o777 == 0o640
+
+
+@pytest.mark.parametrize(
+    ("target", "make_parents", "reason"),
+    [
+        ("out", False, "Is a directory"),
+        ("out", True, "Is a directory"),
+        ("site/x.md", False, "Not a directory"),
+        ("site/x.md", True, "Not a directory"),
+        ("site/deeper/x.md", True, "Not a directory"),
+        ("missing/x.md", False, "No such file or directory"),
+    ],
+)
+def test_check_writable_refuses_with_the_line_the_write_would_give(
+    tmp_path: Path, target: str, make_parents: bool, reason: str
+) -> None:
+    (tmp_path / "site").write_text("a file, not a folder", "utf-8")
+    (tmp_path / "out").mkdir()
+    with pytest.raises(UsageError) as checked:
+        check_writable(tmp_path / target, make_parents=make_parents, display=target)
+    assert sorted(os.listdir(tmp_path)) == ["out", "site"]  # nothing created
+    with pytest.raises(UsageError) as written:
+        write_text_atomic(tmp_path / target, "x", make_parents=make_parents, display=target)
+    assert str(checked.value) == str(written.value) == f"cannot write {target}: {reason}"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into any folder")
+def test_check_writable_refuses_a_read_only_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "locked"
+    folder.mkdir(mode=0o555)
+    with pytest.raises(UsageError, match=r"^cannot write locked/x\.csv: Permission denied$"):
+        check_writable(folder / "x.csv", display="locked/x.csv")
+
+
+def test_check_writable_accepts_a_path_the_write_will_create(tmp_path: Path) -> None:
+    check_writable(tmp_path / "a" / "b" / "x.md", make_parents=True)
+    check_writable(tmp_path / "x.md")
+    assert os.listdir(tmp_path) == []  # checked, not created

@@ -7,6 +7,7 @@ import errno
 import os
 import tempfile
 from pathlib import Path
+from typing import NoReturn
 
 from xhsgrow.errors import UsageError
 
@@ -48,6 +49,31 @@ def write_text_atomic(
     except BaseException:  # Ctrl-C included: no stray temporary file either way
         _discard(tmp)
         raise
+
+
+def check_writable(path: Path, *, make_parents: bool = False, display: str | None = None) -> None:
+    """Refuse up front a ``path`` that :func:`write_text_atomic` would refuse for its shape,
+    with the same ``UsageError``: a folder at ``path``, a file where a folder on the way
+    should be, a missing folder (unless ``make_parents``), a folder that cannot be written.
+
+    Creates nothing. For a write that comes only after work that cannot be undone (messages
+    sent, other files written); the write itself can still fail, on a full disk say."""
+
+    def refuse(code: int) -> NoReturn:
+        raise UsageError(f"cannot write {display or path}: {os.strerror(code)}")
+
+    if path.is_dir() and not path.is_symlink():  # a link is replaced, not written through
+        refuse(errno.EISDIR)
+    # exists() is False below a file (ENOTDIR), so this stops at the file itself
+    nearest = path.parent
+    while not (nearest.exists() or nearest.is_symlink()) and nearest != nearest.parent:
+        nearest = nearest.parent
+    if not nearest.is_dir():
+        refuse(errno.ENOTDIR)
+    if nearest != path.parent and not make_parents:
+        refuse(errno.ENOENT)
+    if not os.access(nearest, os.W_OK | os.X_OK):
+        refuse(errno.EACCES)
 
 
 def _mode(path: Path) -> int | None:

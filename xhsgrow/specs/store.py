@@ -90,16 +90,29 @@ def render_new(kind: str, campaign_id: str) -> str:
 def new_spec(ws: Workspace, kind: str, campaign_id: str, *, force: bool = False) -> Path:
     """Write campaigns/ID.toml from the kind's scaffold; refuse to overwrite unless ``force``.
 
-    Also (re)writes schemas/, the target of the spec's ``#:schema`` line."""
-    path = _write_spec(ws, kind, campaign_id, force=force)
+    Also (re)writes schemas/, the target of the spec's ``#:schema`` line. The spec is written
+    last, after its own path was checked: a failure leaves no new spec behind, which a rerun
+    would refuse as "already exists" until given --force."""
+    from xhsgrow.fileio import check_writable
+
+    path = _spec_target(ws, kind, campaign_id, force=force)
+    text = render_new(kind, campaign_id)
+    check_writable(path, make_parents=True, display=display_path(path))
     write_schemas(ws.root)
+    _write_new(path, text)
     return path
 
 
 def _write_spec(ws: Workspace, kind: str, campaign_id: str, *, force: bool) -> Path:
+    path = _spec_target(ws, kind, campaign_id, force=force)
+    _write_new(path, render_new(kind, campaign_id))
+    return path
+
+
+def _spec_target(ws: Workspace, kind: str, campaign_id: str, *, force: bool) -> Path:
+    """campaigns/ID.toml, once kind and id are valid and it may be (over)written."""
     import re
 
-    from xhsgrow.fileio import write_text_atomic
     from xhsgrow.specs.models import KINDS
 
     if kind not in KINDS:
@@ -111,9 +124,13 @@ def _write_spec(ws: Workspace, kind: str, campaign_id: str, *, force: bool) -> P
     path = ws.spec_path(campaign_id)
     if path.exists() and not force:
         raise UsageError(f"{display_path(path)} already exists", hint="use --force to overwrite it")
-    text = render_new(kind, campaign_id)
-    write_text_atomic(path, text, make_parents=True, display=display_path(path))
     return path
+
+
+def _write_new(path: Path, text: str) -> None:
+    from xhsgrow.fileio import write_text_atomic
+
+    write_text_atomic(path, text, make_parents=True, display=display_path(path))
 
 
 EXAMPLE_IDS = {
