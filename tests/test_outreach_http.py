@@ -126,21 +126,38 @@ def test_sms_over_http_sends_the_body_alone_with_the_token(ws, invoke, gateway):
     assert len(gateway.received) == 6 and "already sent 6" in again.output
 
 
-def test_an_unwritable_failed_csv_is_one_line_and_a_rerun_writes_it(ws, invoke, gateway):
+@pytest.mark.parametrize(
+    ("failed_csv", "reason"),
+    [("reports/failed.csv", "Not a directory"), ("out", "Is a directory")],
+    ids=["under-a-file", "a-folder"],
+)
+def test_an_unwritable_failed_csv_stops_the_run_before_a_send(
+    ws, invoke, gateway, failed_csv, reason
+):
     gateway.behaviour = {"13800000002": "refuse"}
     (ws / "reports").write_text("a file, not a folder", encoding="utf-8")
-    result = _send(invoke, "sms-http", "--failed-csv", "reports/failed.csv")
+    (ws / "out").mkdir()
+    ledger = sorted(p.name for p in ws.rglob("*") if "ledger" in p.name)
+    result = _send(invoke, "sms-http", "--failed-csv", failed_csv)
     assert result.exit_code == 2
-    assert result.stderr.splitlines()[-1] == (
-        "Error: cannot write reports/failed.csv: Not a directory"
-    )
+    assert result.stderr == f"Error: cannot write {failed_csv}: {reason}\n"  # the first line
+    assert result.stdout == ""
     assert "Traceback" not in result.output
-    assert len(gateway.received) == 5  # sent before the write failed, and in the ledger
+    assert gateway.calls == {} and gateway.received == []  # found before anything went out
+    assert sorted(p.name for p in ws.rglob("*") if "ledger" in p.name) == ledger
     assert not list(ws.glob(".*.tmp"))
+    dry = invoke(
+        "outreach", "send", "example-referral", "-c", "friends.jsonl", "-t", "referral-invite.zh",
+        "--via", "sms-http", "--failed-csv", failed_csv,
+    )  # fmt: skip
+    assert dry.exit_code == 2 and dry.stderr == result.stderr  # the rehearsal finds it too
     result = _send(invoke, "sms-http", "--failed-csv", "failed-again.csv")
-    assert len(gateway.received) == 5  # nothing sent twice
+    assert result.exit_code == 1
+    assert len(gateway.received) == 5
     rows = (ws / "failed-again.csv").read_text(encoding="utf-8").splitlines()
     assert len(rows) == 2 and rows[1].startswith("阿杰,13800000002,XHS002,")
+    result = _send(invoke, "sms-http", "--failed-csv", "failed-again.csv")
+    assert len(gateway.received) == 5  # nothing sent twice
 
 
 def test_refusal_in_the_body_fails_retryable_errors_retry_and_a_dropped_reply_is_unknown(

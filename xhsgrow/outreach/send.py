@@ -148,12 +148,18 @@ def send_messages(
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     sleep: Callable[[float], None] = time.sleep,
 ) -> SendReport:
-    """Plan and (unless dry run) send ``messages``; every outcome lands in the ledger."""
-    if options.dry_run and not ledger_path.exists():
-        ledger: Ledger | None = None
-    else:
-        ledger = Ledger(ledger_path)
+    """Plan and (unless dry run) send ``messages``; every outcome lands in the ledger.
+
+    A ``failed_csv`` that could not be written is refused before the ledger is opened, in a
+    dry run too: the rows are written after sending, too late for a usage error."""
+    from xhsgrow.fileio import check_writable
+
+    ledger: Ledger | None = None
     try:
+        if options.failed_csv is not None:
+            check_writable(options.failed_csv, make_parents=True)
+        if not options.dry_run or ledger_path.exists():
+            ledger = Ledger(ledger_path)
         return _run(
             messages,
             contacts,
