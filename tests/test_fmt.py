@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -273,6 +274,24 @@ def test_fmt_keeps_the_files_permission_bits(invoke, workspace: Path) -> None:  
     assert result.exit_code == 0, result.output
     assert path.read_text("utf-8") == TIDY
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_fmt_writes_through_a_symlinked_spec_and_keeps_the_link(invoke, workspace: Path) -> None:  # type: ignore[no-untyped-def]
+    shared = workspace / "shared" / "welcome.toml"  # a spec kept elsewhere, linked in
+    shared.parent.mkdir()
+    shared.write_text(MESSY, "utf-8")
+    shared.chmod(0o640)
+    link = workspace / "campaigns" / "welcome.toml"
+    link.symlink_to(Path("..") / "shared" / "welcome.toml")
+    result = invoke("fmt")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"reformatted {Path('campaigns/welcome.toml')}\n"
+    assert link.is_symlink() and os.readlink(link) == str(Path("..", "shared", "welcome.toml"))
+    assert shared.read_text("utf-8") == TIDY
+    assert shared.stat().st_mode & 0o777 == 0o640
+    assert os.listdir(workspace / "campaigns") == ["welcome.toml"]  # no temp file left
+    assert os.listdir(shared.parent) == ["welcome.toml"]
+    assert invoke("fmt", "--check").exit_code == 0
 
 
 def test_a_failed_write_is_one_line_and_leaves_the_file_alone(

@@ -40,12 +40,14 @@ Safety net
     After formatting, the old and new texts are parsed with tomllib and their values compared,
     and the multiset of comments of both is compared. If either differs the formatter raises
     :class:`FormatError` naming the file, and ``format_file`` writes nothing. Files are written
-    atomically (a temporary file in the same folder, then a rename).
+    atomically (a temporary file in the same folder, then a rename). A spec that is a symlink
+    stays one: the file it points to is rewritten, in its own folder.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import re
 import tomllib
 from collections import Counter
@@ -109,7 +111,7 @@ def format_file(path: Path, write: bool = True) -> bool:
     A file that cannot be read or parsed raises SpecError (``path:line:col: message``) and is
     left untouched, as is any file the safety net refuses. A file that cannot be written
     raises UsageError (``cannot write path: reason``) and is left untouched; it keeps its
-    permission bits when it is written.
+    permission bits when it is written. A symlink is written through, not replaced.
     """
     from xhsgrow.fileio import write_text_atomic
     from xhsgrow.specs.loader import read_toml
@@ -120,7 +122,10 @@ def format_file(path: Path, write: bool = True) -> bool:
     if new == src.text and not src.bom:
         return False
     if write:
-        write_text_atomic(path, new, keep_mode=True, display=src.path)
+        # the rename would put a regular file where the link was, cutting it off from the
+        # spec it shares; the temporary file must sit beside the target for the rename
+        target = Path(os.path.realpath(path))
+        write_text_atomic(target, new, keep_mode=True, display=src.path)
     return True
 
 
