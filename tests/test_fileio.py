@@ -146,3 +146,25 @@ def test_check_writable_accepts_a_path_the_write_will_create(tmp_path: Path) -> 
     check_writable(tmp_path / "a" / "b" / "x.md", make_parents=True)
     check_writable(tmp_path / "x.md")
     assert os.listdir(tmp_path) == []  # checked, not created
+
+
+def test_a_symlink_is_written_through_and_stays_a_link(tmp_path: Path) -> None:
+    """`report --out`, `brief --out`, `new --force` and `fmt` alike: a linked file is shared
+    with somebody; replacing the link would leave them the old text."""
+    (tmp_path / "shared").mkdir()
+    target = tmp_path / "shared" / "report.md"
+    target.write_text("old\n", "utf-8")
+    link = tmp_path / "report.md"
+    link.symlink_to(Path("shared") / "report.md")
+    write_text_atomic(link, "new\n")
+    assert link.is_symlink() and os.readlink(link) == str(Path("shared") / "report.md")
+    assert target.read_text("utf-8") == "new\n"
+    assert sorted(os.listdir(tmp_path / "shared")) == ["report.md"]
+    assert sorted(os.listdir(tmp_path)) == ["report.md", "shared"]
+
+
+def test_a_link_to_a_folder_is_refused_up_front(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    (tmp_path / "report.md").symlink_to("out")
+    with pytest.raises(UsageError, match=r"^cannot write .*report\.md: Is a directory$"):
+        check_writable(tmp_path / "report.md")

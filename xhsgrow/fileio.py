@@ -23,7 +23,9 @@ def write_text_atomic(
     """Replace ``path`` with ``text`` (UTF-8, newlines as given) in one rename.
 
     The text goes to a temporary file beside ``path`` (``.NAME.XXXX.tmp``), which is then
-    renamed over it. With ``keep_mode`` an existing file keeps its permission bits; a new file
+    renamed over it. A ``path`` that is a symlink stays one: the file it points to is
+    replaced, its temporary file beside it (a rename over the link would cut it off from the
+    file it shares). With ``keep_mode`` an existing file keeps its permission bits; a new file
     gets the usual ``0o666`` less the umask. ``make_parents`` creates missing folders first.
     No fsync: a crash may lose the new text, but never leaves a half-written file in place.
 
@@ -32,6 +34,9 @@ def write_text_atomic(
     PATH. The target is untouched unless the rename happened.
     """
     data = text.encode("utf-8")
+    display = display or str(path)
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
     tmp: str | None = None
     try:
         if make_parents:
@@ -45,7 +50,7 @@ def write_text_atomic(
         os.replace(tmp, path)
     except OSError as exc:
         _discard(tmp)
-        raise UsageError(f"cannot write {display or path}: {_reason(exc)}") from None
+        raise UsageError(f"cannot write {display}: {_reason(exc)}") from None
     except BaseException:  # Ctrl-C included: no stray temporary file either way
         _discard(tmp)
         raise
@@ -62,7 +67,7 @@ def check_writable(path: Path, *, make_parents: bool = False, display: str | Non
     def refuse(code: int) -> NoReturn:
         raise UsageError(f"cannot write {display or path}: {os.strerror(code)}")
 
-    if path.is_dir() and not path.is_symlink():  # a link is replaced, not written through
+    if path.is_dir():  # (a link to a folder too: links are written through)
         refuse(errno.EISDIR)
     # exists() is False below a file (ENOTDIR), so this stops at the file itself
     nearest = path.parent

@@ -47,7 +47,6 @@ Safety net
 from __future__ import annotations
 
 import math
-import os
 import re
 import tomllib
 from collections import Counter
@@ -122,10 +121,7 @@ def format_file(path: Path, write: bool = True) -> bool:
     if new == src.text and not src.bom:
         return False
     if write:
-        # the rename would put a regular file where the link was, cutting it off from the
-        # spec it shares; the temporary file must sit beside the target for the rename
-        target = Path(os.path.realpath(path))
-        write_text_atomic(target, new, keep_mode=True, display=src.path)
+        write_text_atomic(path, new, keep_mode=True, display=src.path)
     return True
 
 
