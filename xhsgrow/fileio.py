@@ -69,16 +69,21 @@ def check_writable(path: Path, *, make_parents: bool = False, display: str | Non
 
     if path.is_dir():  # (a link to a folder too: links are written through)
         refuse(errno.EISDIR)
-    # exists() is False below a file (ENOTDIR), so this stops at the file itself
-    nearest = path.parent
-    while not (nearest.exists() or nearest.is_symlink()) and nearest != nearest.parent:
-        nearest = nearest.parent
+    nearest = nearest_existing(path.parent)
     if not nearest.is_dir():
         refuse(errno.ENOTDIR)
     if nearest != path.parent and not make_parents:
         refuse(errno.ENOENT)
     if not os.access(nearest, os.W_OK | os.X_OK):
         refuse(errno.EACCES)
+
+
+def nearest_existing(path: Path) -> Path:
+    """``path`` itself, or its nearest ancestor that exists (a dangling link counts)."""
+    # exists() is False below a file (ENOTDIR), so this stops at the file itself
+    while not (path.exists() or path.is_symlink()) and path != path.parent:
+        path = path.parent
+    return path
 
 
 def _mode(path: Path) -> int | None:

@@ -189,10 +189,9 @@ def init_workspace(root: Path) -> list[Path]:
 def _blocking(folder: Path) -> Path | None:
     """What stands in the way of creating ``folder``: itself or its nearest existing
     ancestor, when that is not a folder."""
-    # exists() is False below a file (ENOTDIR), so this stops at the file itself
-    nearest = folder
-    while not nearest.exists() and not nearest.is_symlink() and nearest != nearest.parent:
-        nearest = nearest.parent
+    from xhsgrow.fileio import nearest_existing
+
+    nearest = nearest_existing(folder)
     return None if nearest.is_dir() else nearest
 
 
