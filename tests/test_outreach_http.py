@@ -22,6 +22,7 @@ class Gateway:
         self.received: list[tuple[str, dict, dict]] = []  # path, json, headers
         self.behaviour: dict[str, str] = {}  # phone -> "refuse" | "flaky" | "drop"
         self.calls: dict[str, int] = {}
+        self.on_post = lambda to: None  # run as each message arrives
 
     def handler(self) -> type[BaseHTTPRequestHandler]:
         gw = self
@@ -34,6 +35,7 @@ class Gateway:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 to = body.get("to", "")
                 gw.calls[to] = gw.calls.get(to, 0) + 1
+                gw.on_post(to)
                 mode = gw.behaviour.get(to)
                 if mode == "drop":  # took the message, died before answering
                     gw.received.append((self.path, body, dict(self.headers)))
@@ -158,6 +160,29 @@ def test_an_unwritable_failed_csv_stops_the_run_before_a_send(
     assert len(rows) == 2 and rows[1].startswith("阿杰,13800000002,XHS002,")
     result = _send(invoke, "sms-http", "--failed-csv", "failed-again.csv")
     assert len(gateway.received) == 5  # nothing sent twice
+
+
+def test_failed_csv_that_cannot_be_written_after_sending_still_shows_the_summary(
+    ws, invoke, gateway
+):
+    """The path passed the check before sending, then a folder took its place meanwhile:
+    the summary and next steps still show (the messages went out), then the one-line
+    error; the ledger kept the failure, so a rerun writes failed.csv and sends nothing."""
+    gateway.behaviour = {"13800000002": "refuse"}
+    gateway.on_post = lambda to: (ws / "failed.csv").mkdir(exist_ok=True)
+    result = _send(invoke, "sms-http")
+    assert result.exit_code == 2
+    assert "sent 5, failed 1, unknown 0 (of 6 via sms-http)" in result.stderr
+    assert "Next: " in result.stderr
+    assert "Error: cannot write failed.csv: Is a directory\n" in result.stderr
+    assert result.stderr.index("sent 5, failed 1") < result.stderr.index("Error: ")
+    assert "another --failed-csv" in result.stderr and "Traceback" not in result.output
+    assert not list(ws.glob(".*.tmp"))
+    gateway.on_post = lambda to: None
+    again = _send(invoke, "sms-http", "--failed-csv", "failed-again.csv")
+    assert again.exit_code == 0 and len(gateway.received) == 5  # nothing sent twice
+    rows = (ws / "failed-again.csv").read_text(encoding="utf-8").splitlines()
+    assert len(rows) == 2 and rows[1].startswith("阿杰,13800000002,XHS002,")
 
 
 def test_refusal_in_the_body_fails_retryable_errors_retry_and_a_dropped_reply_is_unknown(

@@ -268,6 +268,8 @@ def send(
             _show(item.message)
     _summary(report)
     _hint(report, _send_command(campaign_id, contacts, template, via), options)
+    if report.failed_csv_error is not None:
+        raise report.failed_csv_error
     if report.aborted:
         raise SendFailed(
             f"stopped: {report.aborted}; {report.sent} sent this run",

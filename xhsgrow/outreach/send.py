@@ -125,6 +125,9 @@ class SendReport:
     aborted: str | None = None
     stopped: bool = False
     failed_csv: Path | None = None
+    #: failed.csv could not be written after sending (a full disk, a folder made there
+    #: meanwhile): raised by the caller once the run's summary is shown
+    failed_csv_error: UsageError | None = None
     changed: list[str] = field(default_factory=list)
 
     def count(self, state: str) -> int:
@@ -307,7 +310,14 @@ def _run(
     if ledger is not None and not options.dry_run:
         if run_id is not None:
             ledger.finish_run(run_id)
-        report.failed_csv = _write_failed(report, ledger, contacts, options, campaign_id, tpl)
+        try:
+            report.failed_csv = _write_failed(report, ledger, contacts, options, campaign_id, tpl)
+        except UsageError as exc:  # the ledger has every outcome: the summary must still show
+            exc.hint = (
+                "every failure is in the ledger: rerun with --no-dry-run and another "
+                "--failed-csv to write them (nothing is sent twice)"
+            )
+            report.failed_csv_error = exc
     return report
 
 
