@@ -107,9 +107,15 @@ def test_out_writes_a_file_and_bad_out_is_refused(workspace: Path, invoke) -> No
     result = invoke("brief", "invite", "--format", "html", "--out", "brief.html")
     assert result.exit_code == 0, result.output
     assert (workspace / "brief.html").read_text("utf-8").startswith("<!DOCTYPE html>")
-    result = invoke("brief", "invite", "--out", "missing/brief.md")
-    assert result.exit_code == 2 and "does not exist" in result.output
-    assert not (workspace / "missing").exists()
+    result = invoke("brief", "invite", "--out", "briefs/2027/brief.md")
+    assert result.exit_code == 0, result.output  # folders are made, as report --out does
+    assert (workspace / "briefs/2027/brief.md").read_text("utf-8").startswith("#")
+    (workspace / "notes").write_text("a file, not a folder", "utf-8")
+    result = invoke("brief", "invite", "--out", "notes/brief.md")
+    assert result.exit_code == 2
+    assert result.stderr == "Error: cannot write notes/brief.md: Not a directory\n"
+    result = invoke("brief", "invite", "--out", "briefs")
+    assert result.exit_code == 2 and "is a folder" in result.output
     result = invoke("brief", "invite", "--lang", "fr")
     assert result.exit_code == 2
 

@@ -240,6 +240,7 @@ def test_out_in_a_folder_that_cannot_be_made_is_one_line(
     assert res.exit_code == 2
     assert res.stderr == "Error: cannot write site/report.md: Not a directory\n"
     assert "Traceback" not in res.output
+    assert "ids" not in tracked  # refused before the (long) read of the data
 
 
 def test_github_step_summary_gets_the_markdown(

@@ -103,13 +103,15 @@ def report(
     """
     from xhsgrow.cli.app import workspace_from
     from xhsgrow.cli.options import parse_as_of
-    from xhsgrow.fileio import write_text_atomic
+    from xhsgrow.fileio import check_writable, write_text_atomic
     from xhsgrow.report import ReportMeta, append_step_summary, render
     from xhsgrow.report.run import track_campaigns
 
     ws = workspace_from(ctx)
     day = parse_as_of(as_of)
     webhook = _webhook(ws, post, webhooks_file) if post else None  # fail early on bad config
+    if out is not None:  # a bad --out is found before the data is read, not after
+        check_writable(out, make_parents=True)
     result = track_campaigns(
         ws, ids or [], data=data, as_of=day, strict=strict, engine=engine_name(engine)
     )

@@ -54,14 +54,13 @@ def render_brief(
 
 
 def write_output(path: Path, text: str) -> None:
-    """Write atomically: a half-written brief never replaces a good one."""
+    """Write atomically: a half-written brief never replaces a good one. Missing folders
+    are made, as ``report --out`` makes them."""
     from xhsgrow.fileio import write_text_atomic
 
     if path.is_dir():
         raise UsageError(f"--out {path} is a folder; name a file")
-    if not path.parent.exists():
-        raise UsageError(f"--out {path}: folder {path.parent} does not exist")
-    write_text_atomic(path, text)
+    write_text_atomic(path, text, make_parents=True)
 
 
 # --- context ---------------------------------------------------------------------------------
