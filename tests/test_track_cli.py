@@ -83,6 +83,8 @@ def test_strict_exits_2_naming_the_row(invoke, events: Path) -> None:  # type: i
     "args,message",
     [
         (["--as-of", "16/01/2025"], "is not a date (YYYY-MM-DD)"),
+        (["--as-of", "20250116"], "is not a date (YYYY-MM-DD)"),  # ISO, but not the spelling
+        (["--as-of", "9999-12-31"], "out of range (1900-01-01 to 2999-12-31)"),  # no day after
         (["--data", "nowhere.csv"], "no such file or folder"),
         (["nope"], "no campaign 'nope'"),
         (["--fail-on", "sometimes"], "Invalid value"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import StrEnum
 from typing import Annotated
 
@@ -38,11 +39,24 @@ def engine_name(value: Engine | None) -> str | None:
     return value.value if value is not None else None
 
 
+#: The days an --as-of may name: wide enough for any campaign, narrow enough that the day
+#: after it, its end in any timezone and its microseconds since 1970 all exist.
+AS_OF_MIN = dt.date(1900, 1, 1)
+AS_OF_MAX = dt.date(2999, 12, 31)
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def parse_as_of(value: str | None, option: str = "--as-of") -> dt.date | None:
-    """A YYYY-MM-DD day, or None when the option was not given."""
+    """A YYYY-MM-DD day between AS_OF_MIN and AS_OF_MAX, or None when the option was not
+    given. Only that spelling: fromisoformat alone would also take 20250101 and 2025-W01-3."""
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        if not _DAY.fullmatch(value):
+            raise ValueError(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise UsageError(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
+    if not AS_OF_MIN <= day <= AS_OF_MAX:
+        raise UsageError(f"{option} {value} is out of range ({AS_OF_MIN} to {AS_OF_MAX})")
+    return day
