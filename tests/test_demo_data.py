@@ -383,6 +383,32 @@ def test_bad_input_is_a_clear_error_and_writes_nothing(
     assert after == before
 
 
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+def test_a_file_that_cannot_be_written_is_one_line_and_leaves_nothing(
+    invoke: Any, tmp_path: Path
+) -> None:
+    """DuckDB's COPY fails (here: /proc takes no new file; a read-only folder or a full disk
+    alike): one line naming the file and why, without DuckDB's wrapping, exit 2."""
+    assert invoke("init", ".").exit_code == 0
+    result = invoke("demo-data", "-n", "3000", "-q", "--out", "/proc/xhsgrow-demo.parquet")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Error: cannot write /proc/xhsgrow-demo.parquet: No such file or directory\n"
+    )
+    assert not [p for p in Path("/proc").iterdir() if "xhsgrow-demo" in p.name]
+
+
+def test_the_longest_file_name_is_written(invoke: Any, tmp_path: Path) -> None:
+    """A legal 255-byte name: the temporary file beside it must not need a longer one."""
+    assert invoke("init", ".").exit_code == 0
+    name = "a" * 247 + ".parquet"
+    result = invoke("demo-data", "-n", "3000", "-q", "--out", name)
+    assert result.exit_code == 0, result.output
+    rows = duckdb.connect().execute("SELECT count(*) FROM read_parquet(?)", [str(tmp_path / name)])
+    assert rows.fetchone() == (3000,)
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
 def test_no_campaigns_is_a_usage_error(invoke: Any, workspace: Path) -> None:
     result = invoke("demo-data", "-n", "2000")
     assert result.exit_code == 2

@@ -29,6 +29,15 @@ def test_writes_utf8_text_as_given(tmp_path: Path) -> None:
     assert os.listdir(tmp_path) == ["out.csv"]
 
 
+def test_the_longest_legal_name_is_written(tmp_path: Path) -> None:
+    """255 bytes, the most a name may have: its temporary sibling must not need more."""
+    path = tmp_path / ("报" * 50 + "🧧" * 25 + "..md")  # 150 + 100 bytes of UTF-8, + 4
+    assert len(path.name.encode()) == 254
+    write_text_atomic(path, "# 周报\n")
+    assert path.read_text("utf-8") == "# 周报\n"
+    assert os.listdir(tmp_path) == [path.name]
+
+
 def test_a_failed_rename_keeps_the_old_file_and_leaves_no_temp(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -42,7 +42,8 @@ def write_text_atomic(
         if make_parents:
             path.parent.mkdir(parents=True, exist_ok=True)
         mode = _mode(path) if keep_mode else None
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        prefix = f".{temp_stem(path.name)}."
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         # mkstemp makes 0600: right for a secret, wrong for a spec or a report others read
@@ -54,6 +55,12 @@ def write_text_atomic(
     except BaseException:  # Ctrl-C included: no stray temporary file either way
         _discard(tmp)
         raise
+
+
+def temp_stem(name: str, limit: int = 64) -> str:
+    """``name`` cut to at most ``limit`` bytes of UTF-8 (whole characters), for a temporary
+    file beside it: a legal 255-byte name must not make the temporary one too long."""
+    return name.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
 
 
 def check_writable(path: Path, *, make_parents: bool = False, display: str | None = None) -> None:

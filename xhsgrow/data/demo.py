@@ -25,12 +25,14 @@ How the rows hang together without joins:
 from __future__ import annotations
 
 import bisect
+import contextlib
 import datetime as dt
 import hashlib
 import itertools
 import math
 import os
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -39,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from xhsgrow.errors import UsageError
+from xhsgrow.fileio import temp_stem
 
 FORMATS: tuple[str, ...] = ("parquet", "csv", "jsonl")
 SUFFIXES: dict[str, str] = {
@@ -1294,14 +1297,17 @@ def generate_demo_events(
             "jsonl": "FORMAT json",
         }[fmt]
         _make_folder(target)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        tmp = target.with_name(f".{temp_stem(target.name)}.{os.getpid()}.tmp")
         path_sql = str(tmp).replace("'", "''")
         try:
             copy = f"COPY ({query}) TO '{path_sql}' ({options})"
             _run_with_progress(con, copy, progress, tmp, events * BYTES_PER_ROW[fmt])
             os.replace(tmp, target)
+        except (duckdb.Error, OSError) as exc:  # a read-only folder, a full disk
+            _discard(tmp)
+            raise UsageError(f"cannot write {target}: {_why(exc)}") from None
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            _discard(tmp)
             raise
         by_event: dict[str, int] = {}
         for blk, cnt in zip(blocks, sizes, strict=True):
@@ -1399,6 +1405,20 @@ def _check_out(out: Path) -> Path:
     if not os.access(existing, os.W_OK | os.X_OK):
         raise UsageError(f"cannot write to folder {existing}: permission denied")
     return out
+
+
+def _why(exc: BaseException) -> str:
+    """The reason of a failed write, without DuckDB's wrapping of it."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    text = str(exc).strip().splitlines()[0]
+    found = re.search(r'Cannot open file "[^"]*": (.+)$', text)
+    return found.group(1) if found else text
+
+
+def _discard(tmp: Path) -> None:
+    with contextlib.suppress(OSError):
+        tmp.unlink(missing_ok=True)
 
 
 def _make_folder(out: Path) -> None:
