@@ -86,3 +86,18 @@ def test_a_failed_run_leaves_nothing_behind(invoke, tmp_path: Path) -> None:  # 
     assert result.exit_code == 2
     assert "before the start of every campaign's window" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["src"]  # no demo/, no partial folder
+
+
+@pytest.mark.parametrize("where", ["afile/demo", "afile/deeper/demo"])
+def test_a_file_on_the_way_is_one_line_and_leaves_nothing(
+    invoke, tmp_path: Path, where: str
+) -> None:  # type: ignore[no-untyped-def]
+    source = tmp_path / "src"
+    shutil.copytree(REPO / "campaigns", source / "campaigns")
+    (tmp_path / "afile").write_text("a file, not a folder", "utf-8")
+    result = invoke("-w", str(source), "demo-workspace", str(tmp_path / where), "--events", "3000")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: cannot create {tmp_path / where}: {tmp_path / 'afile'} is a file, not a folder\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "src"]

@@ -115,6 +115,7 @@ def write_demo_workspace(
     import tomli_w
 
     from xhsgrow.data.demo import generate_demo_events
+    from xhsgrow.fileio import nearest_existing
     from xhsgrow.specs.fmt import format_text
     from xhsgrow.specs.loader import check_file
     from xhsgrow.specs.scaffold import schema_comment
@@ -124,6 +125,9 @@ def write_demo_workspace(
         raise UsageError(f"{out} exists and is not an empty folder", hint="pick a new folder")
     if not campaigns:
         raise UsageError(f"no campaigns in {source.campaigns_dir}")
+    blocker = nearest_existing(out.parent)
+    if not blocker.is_dir():
+        raise UsageError(f"cannot create {out}: {blocker} is a file, not a folder")
     # Built in a hidden sibling folder and renamed into place when complete, so a failed or
     # killed run leaves nothing half-written behind.
     tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
@@ -156,10 +160,13 @@ def write_demo_workspace(
             f'timezone = "{source.settings.timezone}"\n\n[data]\nsource = "events.parquet"\n',
             "utf-8",
         )
+        if out.exists():
+            out.rmdir()  # checked empty above
+        tmp.rename(out)
+    except OSError as exc:  # a read-only folder, a full disk
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise UsageError(f"cannot create {out}: {exc.strerror or exc}") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    if out.exists():
-        out.rmdir()  # checked empty above
-    tmp.rename(out)
     return DemoWorkspace(out, out / "events.parquet", summary.rows, dict(summary.scales), as_of)
