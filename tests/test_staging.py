@@ -244,3 +244,23 @@ def test_plain_integer_text_ids_are_staged_as_integers(tmp_path: Path) -> None:
         )
     finally:
         src.close()
+
+
+@pytest.mark.parametrize(
+    ("setting", "reason"),
+    [("no/such/folder", "No such file or directory"), ("afile", "Not a directory")],
+)
+def test_a_temp_directory_that_is_no_folder_names_the_setting(
+    tmp_path: Path, invoke: Any, setting: str, reason: str
+) -> None:
+    ws = workspace(tmp_path / "ws", "disk")
+    settings = ws.root / "xhsgrow.toml"  # type: ignore[attr-defined]
+    settings.write_text(settings.read_text("utf-8") + f'temp_directory = "{setting}"\n', "utf-8")
+    (tmp_path / "afile").write_text("a file, not a folder", "utf-8")
+    events = big_csv(tmp_path / "events.csv", 10, {})
+    result = invoke("-w", str(ws.root), "track", "--data", str(events), "--as-of", "2025-01-20")  # type: ignore[attr-defined]
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == (
+        f"Error: xhsgrow.toml [data] temp_directory '{setting}': {reason}"
+    )
+    assert "Traceback" not in result.output

@@ -339,9 +339,7 @@ def open_events(data: str, settings: Any = None) -> EventSource:
         elif stage_in_memory(files, getattr(data_settings, "staging", "auto"), con):
             _stage_in_memory(src, raw, data)
         else:
-            src._tmpdir = tempfile.mkdtemp(
-                prefix="xhsgrow-", dir=getattr(data_settings, "temp_directory", None)
-            )
+            src._tmpdir = _staging_folder(getattr(data_settings, "temp_directory", None))
             staged = os.path.join(src._tmpdir, "events.parquet")
             typed = typed_query(col_types, f"({raw}) AS raw")
             try:
@@ -371,6 +369,18 @@ EV_COLUMNS: tuple[str, ...] = (
 STAGED_PER_BYTE = 4
 STAGED_PER_COMPRESSED_BYTE = 20
 _UNITS = {"B": 1, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40, "PIB": 2**50}
+
+
+def _staging_folder(temp_directory: str | None) -> str:
+    """A new private folder for the staged Parquet, in ``temp_directory`` (else the system's
+    temporary folder); a setting that names no usable folder is one line naming it."""
+    try:
+        return tempfile.mkdtemp(prefix="xhsgrow-", dir=temp_directory)
+    except OSError as exc:
+        raise UsageError(
+            f"xhsgrow.toml [data] temp_directory {temp_directory!r}: {exc.strerror or exc}",
+            hint="name an existing folder on a local disk with room for the staged events",
+        ) from None
 
 
 def stage_in_memory(files: list[str], staging: str, con: Any) -> bool:
