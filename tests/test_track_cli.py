@@ -79,6 +79,21 @@ def test_strict_exits_2_naming_the_row(invoke, events: Path) -> None:  # type: i
     assert "Traceback" not in r.output
 
 
+def test_a_campaign_named_twice_is_tracked_once(invoke, events: Path) -> None:  # type: ignore[no-untyped-def]
+    once = invoke("track", "ref", "--data", str(events), "--as-of", "2025-01-16", "-f", "csv")
+    twice = invoke(
+        "track", "ref", "ref", "--data", str(events), "--as-of", "2025-01-16", "-f", "csv"
+    )
+    assert twice.exit_code == once.exit_code == 0
+    assert twice.stdout == once.stdout  # a spreadsheet summing the rows counts it once
+    doc = json.loads(
+        invoke(
+            "track", "ref", "ref", "--data", str(events), "--as-of", "2025-01-16", "-f", "json"
+        ).stdout
+    )
+    assert [c["id"] for c in doc["campaigns"]] == ["ref"]
+
+
 @pytest.mark.parametrize(
     "args,message",
     [

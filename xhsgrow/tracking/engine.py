@@ -120,17 +120,23 @@ def track(
 
 
 def _campaigns(ws: Any, campaigns: Sequence[Any] | None) -> list[Any]:
+    """The campaigns to track, each once (``track ID ID`` is one campaign, not two rows of
+    it in every output), in the order first named."""
     if campaigns is None:
         from xhsgrow.specs import load_campaigns
 
         return list(load_campaigns(ws))
     ids = [c for c in campaigns if isinstance(c, str)]
+    chosen = list(campaigns)
     if ids:
         from xhsgrow.specs import load_campaigns
 
-        loaded = {c.id: c for c in load_campaigns(ws, ids)}
-        return [loaded[c] if isinstance(c, str) else c for c in campaigns]
-    return list(campaigns)
+        loaded = {c.id: c for c in load_campaigns(ws, list(dict.fromkeys(ids)))}
+        chosen = [loaded[c] if isinstance(c, str) else c for c in campaigns]
+    once: dict[str, Any] = {}
+    for c in chosen:
+        once.setdefault(c.id, c)
+    return list(once.values())
 
 
 def _ratio(a: float, b: float) -> float | None:
