@@ -108,6 +108,25 @@ def test_an_unknown_engine_is_a_usage_error(invoke: Any, events: Path, command: 
     assert r.stdout == ""
 
 
+@pytest.mark.parametrize(
+    ("data", "what"),
+    [
+        ("table:dw.app_events", "catalog tables"),
+        ("s3a://dw-exports/app_events/*.parquet", "object-store URIs"),
+        ("hdfs://nn:8020/events", "object-store URIs"),
+    ],
+)
+def test_sources_only_spark_reads_say_so_on_duckdb(
+    invoke: Any, events: Path, data: str, what: str
+) -> None:
+    r = invoke("track", "--data", data, "--engine", "duckdb", "--as-of", AS_OF)
+    assert r.exit_code == 2
+    assert r.stderr.splitlines() == [
+        f"Error: --data {data}: {what} are read by the Spark engine only",
+        'Hint: pass --engine spark, or set [data] engine = "spark" in xhsgrow.toml',
+    ]
+
+
 # ---- without PySpark: one line with the install command ------------------------------------
 
 

@@ -12,6 +12,7 @@ interface, so a new engine (Trino, ClickHouse, BigQuery...) is a dialect plus an
 from __future__ import annotations
 
 import importlib.util
+import re
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -98,13 +99,23 @@ class SourceEngine:
         self.source.well_formed()
 
 
+#: A URI with a scheme (s3a://, gs://, hdfs://...): not a local path. (http(s) URLs serve
+#: daily aggregates and never reach an engine: xhsgrow.data.http_source.)
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
 def open_engine(name: str, data: str, settings: Any = None) -> Engine:
     """Open the events ``data`` (a path, glob, folder, URI or ``table:NAME``) on the engine
     ``name`` configured by the workspace ``settings``."""
     if name == "duckdb":
+        what = None
         if data.startswith(TABLE_PREFIX):
+            what = "catalog tables"
+        elif _URI.match(data):
+            what = "object-store URIs"
+        if what:
             raise UsageError(
-                f"--data {data}: catalog tables are read by the Spark engine only",
+                f"--data {data}: {what} are read by the Spark engine only",
                 hint='pass --engine spark, or set [data] engine = "spark" in xhsgrow.toml',
             )
         from xhsgrow.data.events import open_events
