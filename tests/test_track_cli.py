@@ -118,6 +118,26 @@ def test_no_data_source(invoke, events: Path) -> None:  # type: ignore[no-untype
     assert "no event data" in r.output and "XHSGROW_DATA" in r.output
 
 
+def test_an_error_names_where_the_source_was_set(  # type: ignore[no-untyped-def]
+    invoke, events: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The user who set the source in the environment or the settings never typed --data."""
+    monkeypatch.setenv("XHSGROW_DATA", "gone.csv")
+    r = invoke("track", "--as-of", "2025-01-16")
+    assert r.exit_code == 2
+    assert r.stderr.splitlines()[0] == "Error: $XHSGROW_DATA gone.csv: no such file or folder"
+    r = invoke("track", "--data", "gone.csv", "--as-of", "2025-01-16")  # the option wins
+    assert r.stderr.splitlines()[0] == "Error: --data gone.csv: no such file or folder"
+    monkeypatch.delenv("XHSGROW_DATA")
+    settings = events.parent / "xhsgrow.toml"
+    settings.write_text('[data]\nsource = "gone.csv"\n', "utf-8")
+    r = invoke("track", "--as-of", "2025-01-16")
+    assert r.exit_code == 2
+    assert r.stderr.splitlines()[0] == (
+        f"Error: xhsgrow.toml [data] source {events.parent / 'gone.csv'}: no such file or folder"
+    )
+
+
 def test_help_has_an_example(invoke) -> None:  # type: ignore[no-untyped-def]
     r = invoke("track", "--help")
     assert r.exit_code == 0

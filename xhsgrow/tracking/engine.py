@@ -34,6 +34,7 @@ from xhsgrow.tracking.result import (
 )
 
 ENV_DATA = "XHSGROW_DATA"
+SETTING_DATA = "xhsgrow.toml [data] source"
 #: A data source that is not a local path: any scheme:// URI, or a catalog table.
 _NOT_A_PATH = re.compile(r"^(table:|[A-Za-z][A-Za-z0-9+.-]*://)")
 #: A milestone not done and due within this many days of as-of is "due" (later: "upcoming").
@@ -47,17 +48,20 @@ MEASURED_BY = {"budget_spend": "cost", "peak_concurrent_users": "peak_minute_use
 Progress = Callable[[str, float], None]
 
 
-def resolve_data(ws: Any, data: str | None) -> str:
+def data_source(ws: Any, data: str | None) -> tuple[str, str]:
     """--data, else $XHSGROW_DATA, else [data] source (a relative path is relative to the
-    workspace; a URL, an object-store URI such as s3a://... and ``table:NAME`` are kept)."""
-    chosen = data or os.environ.get(ENV_DATA)
-    if chosen:
-        return chosen
+    workspace; a URL, an object-store URI such as s3a://... and ``table:NAME`` are kept); and
+    where it was set, which an error about it names: ``--data``, ``$XHSGROW_DATA`` or
+    ``xhsgrow.toml [data] source``."""
+    if data:
+        return data, "--data"
+    if os.environ.get(ENV_DATA):
+        return os.environ[ENV_DATA], f"${ENV_DATA}"
     source = getattr(getattr(ws.settings, "data", None), "source", None)
     if source:
         if _NOT_A_PATH.match(source) or os.path.isabs(source):
-            return str(source)
-        return str(ws.root / source)
+            return str(source), SETTING_DATA
+        return str(ws.root / source), SETTING_DATA
     raise UsageError(
         "no event data: pass --data PATH|GLOB|URL",
         hint=f"or set {ENV_DATA}, or `source` under [data] in xhsgrow.toml",
@@ -81,14 +85,44 @@ def track(
     """Track ``campaigns`` (models, ids, or None for all of the workspace's) against ``data``,
     aggregated by ``engine`` ("duckdb", "spark"; default: ``[data] engine`` of the settings).
     A metrics URL is its own engine: ``engine`` does not apply to it."""
-    from xhsgrow.data.http_source import is_url
-
     camps = _campaigns(ws, campaigns)
     if not camps:
         raise UsageError(f"no campaigns to track in {ws.campaigns_dir}")
-    source = resolve_data(ws, data)
+    source, origin = data_source(ws, data)
     as_of_of = {c.id: as_of or today_in(c.window.timezone) for c in camps}
     overall = as_of or today_in(getattr(ws.settings, "timezone", "Asia/Shanghai"))
+    try:
+        facts, quality, shown = _facts(camps, source, as_of_of, ws, strict, progress, engine)
+    except UsageError as exc:
+        # The readers name the source as --data; it may have come from elsewhere.
+        if origin != "--data" and exc.message.startswith("--data "):
+            exc.message = origin + exc.message[len("--data") :]
+        raise
+    thresholds = getattr(ws.settings, "thresholds", None)
+    results = tuple(
+        build_result(c, facts[c.id], as_of_of[c.id], thresholds, quality) for c in camps
+    )
+    return TrackingResult(
+        as_of=overall,
+        generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
+        source=shown,
+        campaigns=results,
+        data_quality=quality,
+    )
+
+
+def _facts(
+    camps: list[Any],
+    source: str,
+    as_of_of: dict[str, dt.date],
+    ws: Any,
+    strict: bool,
+    progress: Progress | None,
+    engine: str | None,
+) -> tuple[dict[str, CampaignFacts], DataQuality, str]:
+    """Facts per campaign and data quality from ``source``, and the source as shown."""
+    from xhsgrow.data.http_source import is_url
+
     if is_url(source):
         from xhsgrow.data.http_source import fetch_facts
         from xhsgrow.net.http import mask_url
@@ -106,17 +140,7 @@ def track(
         finally:
             opened.close()
         shown = source
-    thresholds = getattr(ws.settings, "thresholds", None)
-    results = tuple(
-        build_result(c, facts[c.id], as_of_of[c.id], thresholds, quality) for c in camps
-    )
-    return TrackingResult(
-        as_of=overall,
-        generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
-        source=shown,
-        campaigns=results,
-        data_quality=quality,
-    )
+    return facts, quality, shown
 
 
 def _campaigns(ws: Any, campaigns: Sequence[Any] | None) -> list[Any]:
