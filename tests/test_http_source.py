@@ -159,6 +159,15 @@ def test_gives_up_on_a_400_without_retrying(ws, server: Server) -> None:  # type
     assert len(server.requests) == 1
 
 
+def test_an_html_error_page_gives_its_status_not_its_markup(ws, server: Server) -> None:  # type: ignore[no-untyped-def]
+    page = b"<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head>\n<body>nginx</body>"
+    server.plan = [(404, page)]
+    with pytest.raises(XhsgrowError) as err:
+        track(ws, server.url)
+    assert str(err.value).endswith(": HTTP 404 Not Found")
+    assert "<" not in str(err.value)
+
+
 def test_a_bad_document_names_the_field(ws, server: Server) -> None:  # type: ignore[no-untyped-def]
     bad = json.loads(json.dumps(BODY))
     bad["campaigns"][0]["days"][1]["acquired"] = -1

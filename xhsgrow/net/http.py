@@ -161,5 +161,10 @@ def request(
 
 
 def _brief(resp: Any) -> str:
-    text = resp.text.strip().replace("\n", " ")
-    return text[:200]
+    """What a refusal says, in a line: a short text or JSON body as it is; for an HTML or XML
+    page (a proxy's or a web server's error page) only the status's reason: the markup would
+    bury the line."""
+    text = resp.text.strip()
+    if text.startswith("<") or "html" in resp.headers.get("content-type", "").lower():
+        return resp.reason_phrase or ""
+    return text.replace("\n", " ")[:200]
