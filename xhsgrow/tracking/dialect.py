@@ -147,10 +147,6 @@ class Dialect:
         """Whole minutes since 1970 UTC (an integer), the unit of gala peaks and rounds."""
         return self.floor_div(ts, MICROS_PER_MINUTE)
 
-    def epoch_seconds(self, ts: str) -> str:
-        """Seconds since 1970 of the instant ``ts`` (microseconds)."""
-        return self.floor_div(ts, 1_000_000)
-
     # --- aggregates ----------------------------------------------------------------------
 
     def first_of(self, fields: Sequence[tuple[str, str]]) -> str:

@@ -498,6 +498,11 @@ ORDER BY campaign, place
 """
 
 
+_OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+#: A dotted-decimal IPv4 address, anchored with \A and \z (read alike by RE2 and Java).
+IPV4_TEXT = "\\A" + _OCTET + "(?:\\." + _OCTET + "){3}\\z"
+
+
 def fraud(d: Dialect, burst_minutes: Sequence[int], inactive_min: int) -> str:
     """Referrers whose referees share devices or IP clusters beyond the spec's limits, sign up
     in bursts, or were rewarded and never active after; with the reward money at risk."""
@@ -507,11 +512,19 @@ def fraud(d: Dialect, burst_minutes: Sequence[int], inactive_min: int) -> str:
         " + TRY_CAST(SPLIT_PART(r.ip, '.', 3) AS BIGINT) * 256"
         " + TRY_CAST(SPLIT_PART(r.ip, '.', 4) AS BIGINT))"
     )
-    cluster = f"COALESCE(CAST(FLOOR({ip_int} / POWER(2, 32 - c.ip_prefix)) AS VARCHAR), r.ip)"
-    secs = d.epoch_seconds("r.ts")
+    # Only a dotted-decimal IPv4 address (four numbers 0-255, no leading zeros, as Python's
+    # ipaddress reads them) falls in a cluster; anything else (10.9.9.300, 10.8.8.1.5, an
+    # IPv6 address) is its own cluster: the address itself.
+    ipv4 = f"regexp_matches(r.ip, {lit(IPV4_TEXT)})"
+    cluster = (
+        f"CASE WHEN {ipv4} THEN CAST(FLOOR({ip_int} / POWER(2, 32 - c.ip_prefix)) AS VARCHAR) "
+        "ELSE r.ip END"
+    )
+    # ts is in microseconds: the window is m minutes to the microsecond (signups exactly m
+    # minutes apart are not within it)
     burst = " ".join(
-        f"WHEN {m} THEN COUNT(*) OVER (PARTITION BY r.campaign, r.referrer_id ORDER BY {secs} "
-        f"RANGE BETWEEN CURRENT ROW AND {m * 60 - 1} FOLLOWING)"
+        f"WHEN {m} THEN COUNT(*) OVER (PARTITION BY r.campaign, r.referrer_id ORDER BY r.ts "
+        f"RANGE BETWEEN CURRENT ROW AND {m * 60_000_000 - 1} FOLLOWING)"
         for m in sorted(set(burst_minutes))
     )
     return f"""
