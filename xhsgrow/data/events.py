@@ -513,6 +513,16 @@ def typed_query(
     query too."""
     off = _off(col_types)
     exprs = {col: _typed_expr(col, col_types[col], off) for col in COLUMNS}
+    id_kinds = [col_types[c] for c in ID_COLUMNS]
+    if any(k in _INTEGERS for k in id_kinds) and any(
+        k not in (*_INTEGERS, "NULL") for k in id_kinds
+    ):
+        # Integer user ids with text referrer ids (or the reverse): both become text, so that
+        # a join compares texts and '007' is not user 7 (an engine would cast the text to an
+        # integer to compare them); 7 and '7' are one user (docs/data.md, Ids).
+        for c in ID_COLUMNS:
+            if col_types[c] in _INTEGERS:
+                exprs[c] = f"CAST({exprs[c]} AS VARCHAR)"
     names = {col: "ts" if col == "event_time" else col for col in COLUMNS}
     order = ["event_time", *(c for c in COLUMNS if c != "event_time")]
     extra = "".join(f", {c}" for c in carry)
