@@ -334,8 +334,20 @@ def open_events(data: str, settings: Any = None) -> EventSource:
         src._col_types = col_types
         if fmt == "parquet":
             over = f"({raw}) AS raw"
-            con.execute(f"CREATE TEMP VIEW ev AS {typed_query(col_types, over, plain=True)}")
-            src._ev_without_reason = typed_query(col_types, over, plain=True, reason=False)
+            cols, untidy = untidy_text_query(col_types, over)
+            found: tuple[Any, ...] = ()
+            if cols:
+                try:
+                    found = con.execute(untidy).fetchone() or ()
+                except duckdb.Error as exc:
+                    why = _first_line(exc)
+                    raise UsageError(f"--data {data}: cannot read {fmt}: {why}") from None
+            tidy = tuple(c for c, bad in zip(cols, found, strict=False) if not bad)
+            ev = typed_query(col_types, over, plain=True, pushdown=tidy)
+            con.execute(f"CREATE TEMP VIEW ev AS {ev}")
+            src._ev_without_reason = typed_query(
+                col_types, over, plain=True, pushdown=tidy, reason=False
+            )
         elif stage_in_memory(files, getattr(data_settings, "staging", "auto"), con):
             _stage_in_memory(src, raw, data)
         else:
@@ -491,11 +503,26 @@ PUSHDOWN = ("event", "campaign")
 _NO_REASON = "CAST(NULL AS VARCHAR)"
 
 
+def untidy_text_query(col_types: dict[str, str], source: str) -> tuple[tuple[str, ...], str]:
+    """The PUSHDOWN text columns of a typed file, and a query over ``source`` (its mapped
+    source columns) giving, for each, 1 when a value of it is not already as trimming
+    leaves it: blank, or with whitespace at either end. Such a column cannot stay a plain
+    column reference (``typed_query``'s ``pushdown``): its values must be trimmed like every
+    text value, and a blank one read as missing. (About 0.03 s over the 10M demo events:
+    DuckDB tests each distinct value of a dictionary-encoded column once.)"""
+    cols = tuple(c for c in PUSHDOWN if col_types[c] == "VARCHAR")
+    tests = ", ".join(
+        f"MAX(CASE WHEN {c} = '' OR {_ends_in_space(c)} THEN 1 ELSE 0 END) AS {c}" for c in cols
+    )
+    return cols, f"SELECT {tests} FROM {source}"
+
+
 def typed_query(
     col_types: dict[str, str],
     source: str,
     *,
     plain: bool = False,
+    pushdown: tuple[str, ...] = PUSHDOWN,
     carry: tuple[str, ...] = (),
     reason: bool = True,
 ) -> str:
@@ -507,7 +534,8 @@ def typed_query(
     inner SELECT, and ``reason`` is then read off the typed values (plus whether the amount's
     text was blank), so that no shape test or parse runs twice per row: 30% less work on a
     CSV than computing ``reason`` from the source text. With ``plain`` (Parquet and tables),
-    ``event`` and ``campaign`` stay plain column references (see PUSHDOWN) and ``reason`` is
+    the ``pushdown`` columns (by default PUSHDOWN: ``event`` and ``campaign``; only those
+    ``untidy_text_query`` finds tidy) stay plain column references and ``reason`` is
     ``_reason_plain``'s; without ``reason``, ``reason`` is NULL on every row (for a source
     already known to be well-formed). Every rejected-row sample, on either engine, uses this
     query too."""
@@ -527,7 +555,7 @@ def typed_query(
     order = ["event_time", *(c for c in COLUMNS if c != "event_time")]
     extra = "".join(f", {c}" for c in carry)
     if plain:
-        for col in PUSHDOWN:
+        for col in pushdown:
             if col_types[col] == "VARCHAR":
                 exprs[col] = col
         cols = ", ".join(f"{exprs[c]} AS {names[c]}" for c in order)

@@ -42,6 +42,7 @@ from xhsgrow.data.events import (
     quoted_texts,
     resolve,
     typed_query,
+    untidy_text_query,
 )
 from xhsgrow.errors import UsageError
 
@@ -474,10 +475,22 @@ def _define_ev(src: SparkEvents, read: _Reader, mapping: dict[str, str], setting
         view = src._temp_view(raw, "raw")
         carry = ("_malformed",) if fmt == "csv" else ()
         plain = fmt in ("parquet", "table")
+        tidy: tuple[str, ...] = ()
+        if plain:
+            # (as on DuckDB: a text column with untrimmed or blank values is typed, not plain)
+            cols, untidy = untidy_text_query(col_types, f"{view} AS raw")
+            if cols:
+                found = spark.sql(SPARK.translate(untidy, timezone=tz)).collect()[0]
+                tidy = tuple(c for c, bad in zip(cols, found, strict=True) if not bad)
 
         def typed(reason: bool) -> str:
             query = typed_query(
-                col_types, f"{view} AS raw", plain=plain, carry=carry, reason=reason
+                col_types,
+                f"{view} AS raw",
+                plain=plain,
+                pushdown=tidy,
+                carry=carry,
+                reason=reason,
             )
             return SPARK.translate(query, timezone=tz)
 
