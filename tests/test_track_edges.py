@@ -4,8 +4,10 @@ column mapping, data-source resolution. Figures worked out by hand from the rows
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -523,3 +525,165 @@ def test_text_is_trimmed_of_every_kind_of_whitespace(ws, tmp_path: Path) -> None
         ("region", "440000"),
     }
     assert result.data_quality.rejected_by_reason == {"region": 2}
+
+
+# --- edge cases found by an audit against docs/metrics.md and docs/data.md ---------------
+
+
+def _track_json(invoke: Any, data: Path, as_of: str = "2025-01-16") -> dict[str, Any]:
+    r = invoke("track", "--data", str(data), "--as-of", as_of, "-f", "json")
+    assert r.exit_code == 0, r.output
+    return json.loads(r.stdout)
+
+
+def _campaign(doc: dict[str, Any], cid: str = "ref") -> dict[str, Any]:
+    return next(c for c in doc["campaigns"] if c["id"] == cid)
+
+
+def _flags_of(doc: dict[str, Any]) -> dict[str, list[str]]:
+    return {f["referrer_id"]: f["reasons"] for f in _campaign(doc)["referral"]["fraud_flags"]}
+
+
+def test_parquet_text_event_and_campaign_are_trimmed_like_every_text_value(
+    tmp_path: Path, invoke
+) -> None:  # type: ignore[no-untyped-def]
+    # docs/data.md, Text values: "CSV and JSON Lines hold text, and so may a Parquet column
+    # ... Whitespace. Every text value is trimmed, both ends, of Unicode's whitespace". So a
+    # Parquet VARCHAR event 'signup\t' is the event signup, and a campaign '\u3000ref' is ref
+    # (the same rows as CSV or JSON Lines give exactly that).
+    #   u1: signup (tab after the event name) to '\u3000ref' on 01-11  -> acquired
+    #   u2: signup to ' ref ' on 01-11                                  -> acquired
+    #   u2: 'reward ' of 5 to 'ref\u00a0' on 01-12                      -> cost 5
+    #   u2: 'active ' on 01-12 (day 1)                                   -> retained D1
+    # acquired 2; cost 5.0; retention_d1 = 1 / 2 (both cohorts are old enough by 01-16);
+    # unknown_events 0, other_campaigns 0.
+    import duckdb
+
+    make_workspace(tmp_path, DATA / "referral.toml")
+    out = tmp_path / "e.parquet"
+    duckdb.execute(
+        f"""COPY (SELECT * FROM (VALUES
+            ('2025-01-11 10:00:00', 'signup\t', 'u1', '\u3000ref', NULL),
+            ('2025-01-11 10:00:00', 'signup', 'u2', ' ref ', NULL),
+            ('2025-01-12 10:00:00', 'reward ', 'u2', 'ref\u00a0', '5'),
+            ('2025-01-12 10:00:00', 'active ', 'u2', NULL, NULL))
+            AS t(event_time, event, user_id, campaign, amount)) TO '{out}' (FORMAT parquet)"""
+    )
+    doc = _track_json(invoke, out)
+    m = _campaign(doc)["metrics"]
+    assert (doc["data_quality"]["unknown_events"], doc["data_quality"]["other_campaigns"]) == (
+        0,
+        0,
+    )
+    assert (m["acquired"], m["cost"], m["retention_d1"]) == (2, 5.0, 0.5)
+
+
+def test_an_address_with_an_octet_above_255_is_not_ipv4_and_is_its_own_cluster(
+    tmp_path: Path, invoke
+) -> None:  # type: ignore[no-untyped-def]
+    # docs/metrics.md, fraud flags: "ip_cluster: more than fraud.max_referees_per_ip_cluster
+    # fall in one IPv4 cluster of fraud.ip_cluster_prefix bits ... an address that is not
+    # IPv4 is its own cluster". Limit 2 per /24 (referral.toml).
+    #   r1's referees: 10.9.10.1 and 10.9.10.2 (one /24: 2, not more than 2) and
+    #   10.9.9.300 (not an IPv4 address: 300 > 255), its own cluster -> not flagged.
+    make_workspace(tmp_path, DATA / "referral.toml")
+    data = csv_file(
+        tmp_path / "e.csv",
+        [
+            "2025-01-10 10:00:00,signup,a1,ref,,,,r1,,da1,10.9.10.1",
+            "2025-01-10 11:00:00,signup,a2,ref,,,,r1,,da2,10.9.10.2",
+            "2025-01-10 12:00:00,signup,a3,ref,,,,r1,,da3,10.9.9.300",
+        ],
+    )
+    assert _flags_of(_track_json(invoke, data)) == {}
+
+
+def test_an_address_of_five_parts_is_not_ipv4_and_is_its_own_cluster(
+    tmp_path: Path, invoke
+) -> None:  # type: ignore[no-untyped-def]
+    # The same rule: r2's referees 10.8.8.1 and 10.8.8.2 share 10.8.8.0/24 (2, allowed);
+    # '10.8.8.1.5' has five parts, so it is not an IPv4 address: its own cluster. Not
+    # flagged.
+    make_workspace(tmp_path, DATA / "referral.toml")
+    data = csv_file(
+        tmp_path / "e.csv",
+        [
+            "2025-01-10 10:00:00,signup,b1,ref,,,,r2,,db1,10.8.8.1",
+            "2025-01-10 11:00:00,signup,b2,ref,,,,r2,,db2,10.8.8.2",
+            "2025-01-10 12:00:00,signup,b3,ref,,,,r2,,db3,10.8.8.1.5",
+        ],
+    )
+    assert _flags_of(_track_json(invoke, data)) == {}
+
+
+def test_a_burst_within_ten_minutes_is_measured_to_the_microsecond(tmp_path: Path, invoke) -> None:  # type: ignore[no-untyped-def]
+    # docs/metrics.md: "burst: more than fraud.burst_max_referees signed up within any
+    # fraud.burst_window_minutes minutes" (3 in 10 minutes); docs/data.md reads fractions of
+    # a second (to the microsecond).
+    #   r6's referees at 12:00:00.900, 12:03:00, 12:06:00 and 12:10:00.100: first to last is
+    #   9 min 59.2 s, so all four fall within the 10 minutes from 12:00:00.900
+    #   (to 12:10:00.900): 4 > 3 -> burst.
+    make_workspace(tmp_path, DATA / "referral.toml")
+    data = csv_file(
+        tmp_path / "e.csv",
+        [
+            "2025-01-12 12:00:00.900,signup,f1,ref,,,,r6,,df1,30.0.1.1",
+            "2025-01-12 12:03:00,signup,f2,ref,,,,r6,,df2,30.0.2.1",
+            "2025-01-12 12:06:00,signup,f3,ref,,,,r6,,df3,30.0.3.1",
+            "2025-01-12 12:10:00.100,signup,f4,ref,,,,r6,,df4,30.0.4.1",
+        ],
+    )
+    assert _flags_of(_track_json(invoke, data)) == {"r6": ["burst"]}
+
+
+def test_rows_after_a_campaigns_as_of_day_are_after_as_of_whatever_else_is_tracked(
+    tmp_path: Path, invoke
+) -> None:  # type: ignore[no-untyped-def]
+    # docs/metrics.md: days are calendar days in the campaign's timezone; "Nothing after the
+    # end of the --as-of day counts"; data_quality: "Every row read is accounted for; nothing
+    # is dropped silently ... after_as_of: well-formed rows after the end of the as-of day".
+    # Campaign ref (Asia/Shanghai) and a second tracked campaign ny (America/New_York), as of
+    # 2025-01-16:
+    #   a: signup to ref on 01-16 10:00 Shanghai                  -> acquired by ref
+    #   b: signup to ref on 01-17 01:00 Shanghai (after ref's as-of day, which ended at
+    #      01-17 00:00 Shanghai)                                     -> after_as_of
+    #   a: reward of 5 to ref on 01-17 01:00 Shanghai             -> after_as_of
+    ny = (DATA / "referral.toml").read_text("utf-8")
+    ny = ny.replace('id = "ref"', 'id = "ny"').replace("Asia/Shanghai", "America/New_York")
+    make_workspace(tmp_path, DATA / "referral.toml", ny)
+    data = csv_file(
+        tmp_path / "e.csv",
+        [
+            "2025-01-16 10:00:00,signup,a,ref,,,,,,,",
+            "2025-01-17 01:00:00,signup,b,ref,,,,,,,",
+            "2025-01-17 01:00:00,reward,a,ref,,,,,5,,",
+        ],
+    )
+    doc = _track_json(invoke, data)
+    m = _campaign(doc, "ref")["metrics"]
+    assert (m["acquired"], m["cost"]) == (1, 0.0)  # neither row is used
+    assert doc["data_quality"]["after_as_of"] == 2
+
+
+def test_a_referrer_007_is_not_user_7_when_user_ids_are_integers(tmp_path: Path, invoke) -> None:  # type: ignore[no-untyped-def]
+    # docs/data.md, Ids: "`user_id`, `referrer_id` are any text, trimmed; `7`, `007` and
+    # `+7` are three users"; integer ids stand for their plain text ("One integer stands for
+    # one text"). A Parquet file with integer user ids and text referrer ids (the shape of
+    # tests/test_track_edges.py::test_integer_user_ids_with_text_referrers):
+    #   7: signup, no referrer; 8: signup referred by '007'; 9: signup referred by '+8'.
+    # '007' is not user 7 and '+8' is not user 8: no referred signup has an acquired
+    # referrer, so k_factor = 0 / 3 = 0.0 (referred_signups 2).
+    import duckdb
+
+    make_workspace(tmp_path, DATA / "referral.toml")
+    out = tmp_path / "e.parquet"
+    duckdb.execute(
+        f"""COPY (SELECT * FROM (VALUES
+            (TIMESTAMP '2025-01-11 10:00:00', 'signup', 7, 'ref', NULL),
+            (TIMESTAMP '2025-01-11 11:00:00', 'signup', 8, 'ref', '007'),
+            (TIMESTAMP '2025-01-11 12:00:00', 'signup', 9, 'ref', '+8'))
+            AS t(event_time, event, user_id, campaign, referrer_id)) TO '{out}' (FORMAT parquet)"""
+    )
+    m = _campaign(_track_json(invoke, out))["metrics"]
+    assert (m["acquired"], m["referred_signups"]) == (3, 2)
+    assert m["k_factor"] == 0.0

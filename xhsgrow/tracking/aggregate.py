@@ -71,12 +71,13 @@ def compute(
     ids = tuple(c.id for c in campaigns)
     tz_of = {c.id: c.window.timezone for c in campaigns}
     timezones = tuple(sorted(set(tz_of.values())))
-    cutoff = max(end_of_day_utc(as_of[c.id], c.window.timezone) for c in campaigns)
+    cutoff_of = {c.id: _micros(end_of_day_utc(as_of[c.id], c.window.timezone)) for c in campaigns}
     plan = sql.Plan(
         campaigns=ids,
         tz_of=tz_of,
         timezones=timezones,
-        cutoff=_micros(cutoff),
+        cutoff=max(cutoff_of.values()),
+        cutoff_of=cutoff_of,
         window_of={c.id: (c.window.start.isoformat(), c.window.end.isoformat()) for c in campaigns},
         window_us={
             c.id: (

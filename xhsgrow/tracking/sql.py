@@ -83,10 +83,23 @@ class Plan:
     #: campaign -> the window as instants: [start of its first day, end of its last day),
     #: microseconds since 1970 UTC (so that "outside the window" is two integer comparisons)
     window_us: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: campaign -> the end of its as-of day in its timezone (microseconds, exclusive); the
+    #: latest of them is ``cutoff``
+    cutoff_of: dict[str, int] = field(default_factory=dict)
 
     @property
     def cut(self) -> str:
         return str(int(self.cutoff))
+
+    def row_cut(self) -> str:
+        """The end of the as-of day of the row's campaign: a row of a tracked campaign after
+        it is after as-of even when another campaign's day (in a later timezone) is not
+        over; other rows (activity, untracked campaigns) end at the latest, ``cutoff``."""
+        earlier = {c: t for c, t in self.cutoff_of.items() if t != self.cutoff}
+        if not earlier:
+            return self.cut
+        whens = " ".join(f"WHEN {lit(c)} THEN {int(t)}" for c, t in earlier.items())
+        return f"CASE campaign {whens} ELSE {self.cut} END"
 
     def campaign_day(self, d: Dialect, ts: str = "ts") -> str:
         """The day of ``ts`` in the timezone of the row's campaign."""
@@ -293,7 +306,7 @@ def duplicates(d: Dialect, plan: Plan) -> str:
     return f"""
 SELECT event, campaign, {d.minute_of("ts")} AS minute, COUNT(*) - 1 AS extra
 FROM ev
-WHERE {pair_key(d)} IN (SELECT k FROM dupk) AND {VALID} AND ts < {plan.cut}
+WHERE {pair_key(d)} IN (SELECT k FROM dupk) AND {VALID} AND ts < {plan.row_cut()}
 GROUP BY {row_key(d)}, event, campaign
 HAVING COUNT(*) > 1
 """
@@ -335,7 +348,8 @@ def interactions(d: Dialect, plan: Plan, campaigns: Sequence[str]) -> str:
 
 def quality(d: Dialect, plan: Plan) -> str:
     """Where every row read went (docs/metrics.md, data_quality)."""
-    ok = f"{VALID} AND {KNOWN} AND ts < {plan.cut}"
+    cut = plan.row_cut()
+    ok = f"{VALID} AND {KNOWN} AND ts < {cut}"
     attributed = f"COALESCE(campaign, '') <> '' AND event NOT IN {in_list(ACTIVITY_EVENTS)}"
     tracked = f"campaign IN {in_list(plan.campaigns)}"
     outside = plan.outside_window_ts(d, "ts")
@@ -344,7 +358,7 @@ SELECT
     COUNT(*) AS rows_read,
     SUM(CASE WHEN reason IS NOT NULL THEN 1 ELSE 0 END) AS rejected,
     SUM(CASE WHEN {VALID} AND NOT {KNOWN} THEN 1 ELSE 0 END) AS unknown_events,
-    SUM(CASE WHEN {VALID} AND {KNOWN} AND ts >= {plan.cut} THEN 1 ELSE 0 END) AS after_as_of,
+    SUM(CASE WHEN {VALID} AND {KNOWN} AND ts >= {cut} THEN 1 ELSE 0 END) AS after_as_of,
     SUM(CASE WHEN {ok} AND {attributed} AND NOT {tracked} THEN 1 ELSE 0 END)
         AS other_campaigns,
     SUM(CASE WHEN {ok} AND {attributed} AND {tracked} AND event <> 'reward' AND {outside}
