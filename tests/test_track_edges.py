@@ -687,3 +687,19 @@ def test_a_referrer_007_is_not_user_7_when_user_ids_are_integers(tmp_path: Path,
     m = _campaign(_track_json(invoke, out))["metrics"]
     assert (m["acquired"], m["referred_signups"]) == (3, 2)
     assert m["k_factor"] == 0.0
+
+
+def test_a_top_referrers_rewards_are_to_the_cent(tmp_path: Path, invoke) -> None:  # type: ignore[no-untyped-def]
+    # r1 referred a1 and was paid 0.1 and 0.2: its rewards are 0.3 (a sum of doubles would
+    # show 0.30000000000000004), like cost and money at risk, which are to the cent.
+    make_workspace(tmp_path, DATA / "referral.toml")
+    data = csv_file(
+        tmp_path / "e.csv",
+        [
+            "2025-01-10 10:00:00,signup,a1,ref,,,,r1,,,",
+            "2025-01-11 10:00:00,reward,r1,ref,,,,,0.1,,",
+            "2025-01-12 10:00:00,reward,r1,ref,,,,,0.2,,",
+        ],
+    )
+    (top,) = _campaign(_track_json(invoke, data))["referral"]["top_referrers"]
+    assert (top["referrer_id"], top["rewards"]) == ("r1", 0.3)

@@ -287,7 +287,8 @@ def _referral(engine: Engine, campaigns: Sequence[Any], facts: dict[str, Campaig
         sql.TOP_REFERRERS.format(limit=TOP_REFERRERS)
     ):
         tops.setdefault(cid, []).append(
-            Referrer(str(ref), int(referred), int(activated or 0), float(rewards or 0))
+            # (money to the cent, as cost and money at risk: 0.1 + 0.2 is 0.3)
+            Referrer(str(ref), int(referred), int(activated or 0), round(float(rewards or 0), 2))
         )
     minutes = [c.referral.fraud.burst_window_minutes for c in campaigns if c.kind == "referral"]
     flags: dict[str, list[FraudFlag]] = {}
