@@ -703,3 +703,19 @@ def test_a_top_referrers_rewards_are_to_the_cent(tmp_path: Path, invoke) -> None
     )
     (top,) = _campaign(_track_json(invoke, data))["referral"]["top_referrers"]
     assert (top["referrer_id"], top["rewards"]) == ("r1", 0.3)
+
+
+def test_a_json_lines_key_first_seen_after_the_first_lines_is_read(tmp_path: Path, invoke) -> None:  # type: ignore[no-untyped-def]
+    # The reader names the columns from the first lines of a JSON Lines file (10,000); an
+    # optional key that first shows later must not be lost: here 10,000 activity lines, then
+    # a reward of 5 with its amount: cost 5, nothing rejected.
+    make_workspace(tmp_path, DATA / "referral.toml")
+    active = {"event_time": "2025-01-11 09:00:00", "event": "active", "user_id": "z"}
+    reward = {"event_time": "2025-01-12 10:00:00", "event": "reward", "user_id": "r1",
+              "campaign": "ref", "amount": "5"}  # fmt: skip
+    lines = [json.dumps(active)] * 10_000 + [json.dumps(reward)]
+    data = tmp_path / "e.jsonl"
+    data.write_text("\n".join(lines) + "\n", "utf-8")
+    doc = _track_json(invoke, data)
+    assert doc["data_quality"]["rows_rejected"] == 0
+    assert _campaign(doc)["metrics"]["cost"] == 5.0

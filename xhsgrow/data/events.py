@@ -301,6 +301,10 @@ def open_events(data: str, settings: Any = None) -> EventSource:
         for col in COLUMNS:
             wanted = mapping.get(col, col)
             actual = wanted if wanted in types else lower.get(wanted.lower())
+            if actual is None and fmt == "jsonl" and col not in REQUIRED:
+                # The keys were seen in the first lines only: an optional key that first
+                # appears later (with the same spelling) must still be read, not dropped.
+                actual = wanted
             if actual is None:
                 if col in REQUIRED:
                     mapped = f" (mapped to '{wanted}')" if col in mapping else ""

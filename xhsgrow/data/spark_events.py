@@ -452,6 +452,9 @@ def _define_ev(src: SparkEvents, read: _Reader, mapping: dict[str, str], setting
         for col in COLUMNS:
             wanted = mapping.get(col, col)
             actual = wanted if wanted in types else lower.get(wanted.lower())
+            if actual is None and fmt == "jsonl" and col not in REQUIRED:
+                actual = wanted  # (as on DuckDB: a key first seen after the first lines)
+                types = {**types, wanted: "VARCHAR"}
             if actual is None and col in REQUIRED:
                 mapped = f" (mapped to '{wanted}')" if col in mapping else ""
                 raise UsageError(
