@@ -181,3 +181,95 @@ def test_a_bad_timezone_in_any_row_stops_the_run_before_sending(tmp_path: Path, 
     result = _send(invoke, "--quiet-hours", "none")
     assert result.exit_code == 2
     assert "c.csv:3: unknown timezone 'Mars/Base'" in result.output
+
+
+def _error_lines(result) -> list[str]:
+    return [x for x in result.stderr.splitlines() if x.startswith("Error:")]
+
+
+@pytest.mark.parametrize(
+    ("folder", "args", "error"),
+    [
+        ("lists", ("--opt-out", "lists"), "lists: is a folder, not an opt-out file"),
+        ("do-not-contact.txt", (), "{ws}/do-not-contact.txt: is a folder, not an opt-out file"),
+        ("people", ("-c", "people"), "people: is a folder, not a contacts file"),
+    ],
+    ids=["opt-out", "do-not-contact", "contacts"],
+)
+def test_a_folder_where_a_list_should_be_is_one_line(tmp_path: Path, invoke, folder, args, error):
+    # --opt-out DIR was an IsADirectoryError, a do-not-contact.txt folder was silently ignored
+    # (so everyone on the lists in it would be contacted), a contacts folder "no such file".
+    init_workspace(tmp_path)
+    (tmp_path / "c.csv").write_text("name,shop,email\nA,S,a@example.cn\n", encoding="utf-8")
+    (tmp_path / folder).mkdir()
+    result = _send(invoke, "--quiet-hours", "none", *args)
+    assert result.exit_code == 2
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert _error_lines(result) == ["Error: " + error.format(ws=tmp_path)]
+
+
+@pytest.mark.parametrize("limit", ["1", "2"])  # 1 is the default: given, it still counts
+def test_limit_and_no_limit_together_are_a_usage_error(tmp_path: Path, invoke, limit):
+    # --no-limit used to win: with --no-dry-run, `--limit 1 --no-limit` sent to everyone
+    init_workspace(tmp_path)
+    (tmp_path / "c.csv").write_text(
+        "name,shop,email\nA,S,a@example.cn\nB,S,b@example.cn\nC,S,c@example.cn\n",
+        encoding="utf-8",
+    )
+    result = _send(invoke, "--quiet-hours", "none", "--limit", limit, "--no-limit")
+    assert result.exit_code == 2
+    assert _error_lines(result) == ["Error: use --limit N or --no-limit, not both"]
+    assert "would send 3" in _send(invoke, "--quiet-hours", "none", "--no-limit").output
+    assert "would send 2" in _send(invoke, "--quiet-hours", "none", "--limit", "2").output
+
+
+@pytest.mark.parametrize(
+    ("setting", "make", "reason", "command"),
+    [
+        (None, "not-sqlite", "file is not a database", "status"),
+        (None, "not-sqlite", "file is not a database", "send"),
+        ("ledgers", "folder", "is a folder, not a ledger file", "status"),
+        ("ledgers", "folder", "is a folder, not a ledger file", "send"),
+        # (status reads no ledger that is not there: "no messages recorded", as before)
+        ("afile/ledger.sqlite", "file-on-the-way", "Not a directory", "send"),
+    ],
+    ids=["not-sqlite-status", "not-sqlite-send", "folder-status", "folder-send", "under-a-file"],
+)
+def test_a_ledger_that_cannot_be_used_is_one_line(
+    tmp_path: Path, invoke, monkeypatch: pytest.MonkeyPatch, setting, make, reason, command
+):
+    # each was a sqlite3 (or FileExistsError) traceback
+    init_workspace(tmp_path)
+    (tmp_path / "c.csv").write_text("name,shop,email\nA,S,a@example.cn\n", encoding="utf-8")
+    monkeypatch.setenv("XHSGROW_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("XHSGROW_SMTP_PORT", "1")  # nothing listens: nothing can go out
+    monkeypatch.setenv("XHSGROW_SMTP_SECURITY", "none")
+    monkeypatch.setenv("XHSGROW_SMTP_FROM", "bd@example.com")
+    ledger = tmp_path / (setting or ".xhsgrow/ledger.sqlite")
+    if setting:
+        settings = tmp_path / "xhsgrow.toml"
+        settings.write_text(f'ledger = "{setting}"\n' + settings.read_text("utf-8"), "utf-8")
+    if make == "not-sqlite":
+        ledger.parent.mkdir(exist_ok=True)
+        ledger.write_text("not a database\n", encoding="utf-8")
+    elif make == "folder":
+        ledger.mkdir()
+    else:
+        (tmp_path / "afile").write_text("a file, not a folder", encoding="utf-8")
+    if command == "status":
+        result = invoke("outreach", "status", "example-partnership")
+    else:
+        result = _send(invoke, "--quiet-hours", "none", "--no-dry-run")
+    assert result.exit_code == 2
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert _error_lines(result) == [f"Error: cannot use {ledger} as the send ledger: {reason}"]
+    if make == "not-sqlite":
+        assert ledger.read_text(encoding="utf-8") == "not a database\n"
+
+
+def test_ledger_refuses_an_unusable_path_with_one_line(tmp_path: Path):
+    (tmp_path / "junk.sqlite").write_bytes(b"\x00" * 10 + b"not sqlite" * 100)
+    with pytest.raises(UsageError, match=r"junk.sqlite as the send ledger: file is not a database"):
+        Ledger(tmp_path / "junk.sqlite")
+    with pytest.raises(UsageError, match="is a folder, not a ledger file"):
+        Ledger(tmp_path)

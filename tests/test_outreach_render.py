@@ -145,6 +145,21 @@ def test_template_syntax_error_names_the_line(ws, render):
     assert re.search(r"broken\.md:\d+: template syntax error", result.output)
 
 
+def test_a_template_or_an_include_that_is_not_utf8_is_one_line(ws, render):
+    gbk = _tpl(ws, "gbk.md", "x")
+    gbk.write_bytes("Subject: 你好\n\n{{ contact.name }}\n".encode("gbk"))
+    result = render("merchants.csv", "gbk")
+    assert result.exit_code == 2
+    assert f"Error: {gbk}: template is not UTF-8 text" in result.stderr
+    # an included one fails once, naming its line, not once per contact
+    _tpl(ws, "outer.md", 'Subject: hi\n\n{% include "gbk.md" %}\n')
+    result = render("merchants.csv", "outer")
+    assert result.exit_code == 2
+    errors = [x for x in result.stderr.splitlines() if x.startswith("Error:")]
+    assert errors == [f"Error: {gbk}:1: template is not UTF-8 text; save it as UTF-8"]
+    assert "UnicodeDecodeError" not in result.output
+
+
 def test_unknown_template_name_points_at_the_listing(ws, render):
     result = render("merchants.csv", "no-such-template")
     assert result.exit_code == 2
@@ -396,6 +411,17 @@ def test_out_that_is_an_existing_file_is_refused(ws, render):
     result = render("merchants.csv", "merchant-invite.zh", "-o", "merchants.csv")
     assert result.exit_code == 2 and "exists and is not a folder" in result.output
     assert (ws / "merchants.csv").read_bytes() == before
+
+
+@pytest.mark.parametrize("out", ["afile/out", "afile/out.jsonl"])
+def test_out_under_a_file_is_one_line_naming_it(ws, render, out):
+    (ws / "afile").write_text("a file, not a folder", encoding="utf-8")
+    result = render("merchants.csv", "merchant-invite.zh", "-o", out)
+    assert result.exit_code == 2
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    errors = [x for x in result.stderr.splitlines() if x.startswith("Error:")]
+    assert errors == [f"Error: cannot write {out}: Not a directory"]
+    assert (ws / "afile").read_text(encoding="utf-8") == "a file, not a folder"
 
 
 def test_data_option_puts_todays_tracking_figures_in_the_message(ws, render):

@@ -557,6 +557,49 @@ def test_bad_from_header_in_a_template_is_caught_before_sending(ws, invoke, smtp
     assert smtp.messages == []
 
 
+@pytest.mark.parametrize(
+    ("variable", "value", "error"),
+    [
+        ("XHSGROW_SMTP_FROM", "not an address", "XHSGROW_SMTP_FROM 'not an address' is not an "
+         "email address"),
+        ("XHSGROW_SMTP_FROM", "小红书 <bd@>", "XHSGROW_SMTP_FROM '小红书 <bd@>' is not an email "
+         "address"),
+        ("XHSGROW_SMTP_PORT", "70000", "XHSGROW_SMTP_PORT must be a port number 1-65535, not "
+         "'70000'"),
+        ("XHSGROW_SMTP_PORT", "smtp", "XHSGROW_SMTP_PORT must be a port number 1-65535, not "
+         "'smtp'"),
+    ],
+)  # fmt: skip
+def test_a_configured_sender_or_port_that_cannot_work_is_one_line(
+    ws, invoke, smtp, monkeypatch, variable, value, error
+):
+    # a From that is not an address was an email header traceback, after the ledger was opened
+    _write_contacts(ws / "contacts.csv", _people(2))
+    monkeypatch.setenv(variable, value)
+    result = _send(invoke, "--no-dry-run", "--no-limit")
+    assert result.exit_code == 2
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert [x for x in result.stderr.splitlines() if x.startswith("Error:")] == [f"Error: {error}"]
+    assert smtp.messages == []
+    assert not (ws / ".xhsgrow" / "ledger.sqlite").exists()
+    # the dry run needs no channel configuration, so it does not read it
+    assert _send(invoke).exit_code == 0
+
+
+def test_a_sender_in_the_config_file_is_checked_and_named_there(ws, invoke, smtp, monkeypatch):
+    _write_contacts(ws / "contacts.csv", _people(1))
+    monkeypatch.delenv("XHSGROW_SMTP_FROM")
+    cfg = ws / ".xhsgrow" / "outreach.toml"
+    cfg.parent.mkdir(exist_ok=True)
+    cfg.write_text('[smtp]\nfrom = "bd at example.com"\n', encoding="utf-8")
+    result = _send(invoke, "--no-dry-run")
+    assert result.exit_code == 2
+    assert f"Error: {cfg}: [smtp] from 'bd at example.com' is not an email address" in (
+        result.stderr
+    )
+    assert smtp.messages == []
+
+
 # -- TLS and login ---------------------------------------------------------------------------
 
 

@@ -215,6 +215,11 @@ def send(
 
     if resend_failed and resend_unknown:
         raise UsageError("use --resend-failed or --resend-unknown, not both in one run")
+    # by name: ParameterSource is click's, which newer Typer versions vendor privately
+    limit_source = getattr(ctx.get_parameter_source("limit"), "name", "DEFAULT")
+    if no_limit and limit_source not in ("DEFAULT", "DEFAULT_MAP"):
+        # either one could be the typo; with --no-dry-run the wrong guess sends to everyone
+        raise UsageError("use --limit N or --no-limit, not both")
     ws = workspace_from(ctx)
     options = SendOptions(
         channel=via.value,

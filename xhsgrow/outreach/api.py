@@ -134,7 +134,9 @@ def send_campaign(
     )
     files = list(extra_opt_outs or [])
     default = workspace.root / OPT_OUT_FILE
-    if default.is_file():
+    # optional, but one that is there must be read: a folder or a dangling link in its place
+    # is an error, not a list of nobody
+    if default.exists() or default.is_symlink():
         files.insert(0, default)
     options.opt_out |= load_opt_outs(files)
     if channel is None and not options.dry_run:

@@ -58,10 +58,16 @@ def valid_phone(address: str) -> bool:
 # -- configuration -------------------------------------------------------------------------
 
 
+def config_path(workspace: Any) -> Path:
+    """The config file: ``$XHSGROW_OUTREACH_CONFIG``, else .xhsgrow/outreach.toml."""
+    explicit = os.environ.get(ENV_CONFIG)
+    return Path(explicit) if explicit else workspace.root / ".xhsgrow" / "outreach.toml"
+
+
 def load_config(workspace: Any) -> dict[str, dict[str, Any]]:
     """The config file's tables (empty when there is none); refuses one inside campaigns/."""
     explicit = os.environ.get(ENV_CONFIG)
-    path = Path(explicit) if explicit else workspace.root / ".xhsgrow" / "outreach.toml"
+    path = config_path(workspace)
     if not path.is_file():
         if explicit:
             raise OutreachConfigError(f"{ENV_CONFIG}={path}: no such file")
@@ -86,6 +92,14 @@ def _setting(cfg: dict[str, Any], env: str, key: str, default: Any = None) -> An
     if value not in (None, ""):
         return value
     return cfg.get(key, default)
+
+
+def _where(workspace: Any, env: str, table: str, key: str) -> str:
+    """Where a setting came from, for an error about its value: the variable when it is set,
+    else the key in the config file."""
+    if os.environ.get(env) not in (None, ""):
+        return env
+    return f"{config_path(workspace)}: [{table}] {key}"
 
 
 @dataclass(frozen=True)
@@ -121,24 +135,53 @@ class SmtpConfig:
         try:
             port = int(port_raw)
         except (TypeError, ValueError):
+            port = 0
+        if not 1 <= port <= 65535 or isinstance(port_raw, bool):
+            where = _where(workspace, "XHSGROW_SMTP_PORT", "smtp", "port")
+            raise OutreachConfigError(f"{where} must be a port number 1-65535, not '{port_raw}'")
+        sender = str(sender)
+        if not _sender_ok(sender):
+            where = _where(workspace, "XHSGROW_SMTP_FROM", "smtp", "from")
             raise OutreachConfigError(
-                f"XHSGROW_SMTP_PORT must be a number, not '{port_raw}'"
-            ) from None
+                f"{where} '{sender}' is not an email address",
+                hint="e.g. bd@example.com or '小红书政府合作部 <bd@example.com>'",
+            )
         return cls(
             host=str(host),
             port=port,
             security=security,
             user=_setting(cfg, "XHSGROW_SMTP_USER", "user"),
             password=_setting(cfg, "XHSGROW_SMTP_PASSWORD", "password"),
-            sender=str(sender),
+            sender=sender,
             unsubscribe=_setting(cfg, "XHSGROW_SMTP_UNSUBSCRIBE", "unsubscribe"),
-            daily_cap=_cap(cfg),
+            daily_cap=_cap(cfg, "smtp"),
         )
 
 
-def _cap(cfg: dict[str, Any]) -> int | None:
+def _sender_ok(value: str) -> bool:
+    """``value`` makes a From header and an envelope sender (checked when the configuration
+    is loaded: build_email would fail on it after the ledger marked a message as sending)."""
+    from email.utils import parseaddr
+
+    if not valid_email(parseaddr(value)[1]):
+        return False
+    try:
+        _address(value)
+    except (ValueError, IndexError, TypeError):
+        return False
+    return True
+
+
+def _cap(cfg: dict[str, Any], table: str) -> int | None:
     cap = cfg.get("daily_cap")
-    return int(cap) if cap not in (None, "") else None
+    if cap in (None, ""):
+        return None
+    try:
+        return int(cap)
+    except (TypeError, ValueError):
+        raise OutreachConfigError(
+            f"[{table}] daily_cap must be a whole number, not '{cap}'"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -173,7 +216,8 @@ class HttpConfig:
             backoff = max(0.0, float(cfg.get("backoff", 0.5)))
         except (TypeError, ValueError):
             raise OutreachConfigError(f"[{table}] attempts and backoff must be numbers") from None
-        return cls(str(url), _setting(cfg, f"{env}_TOKEN", "token"), _cap(cfg), attempts, backoff)
+        token = _setting(cfg, f"{env}_TOKEN", "token")
+        return cls(str(url), token, _cap(cfg, table), attempts, backoff)
 
 
 # -- SMTP ----------------------------------------------------------------------------------

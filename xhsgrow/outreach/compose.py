@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from xhsgrow.errors import UsageError
 from xhsgrow.outreach.contacts import ContactRow, Contacts
 from xhsgrow.outreach.errors import ContactsError, TemplateError
 
@@ -571,11 +572,18 @@ def _prepare_out(out: Path) -> Path:
         raise TemplateError(
             f"--out {out}: exists and holds other files; choose a new or empty folder"
         )
-    out.parent.mkdir(parents=True, exist_ok=True)
+    from xhsgrow.fileio import check_writable
+
     tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    (tmp / RENDER_MARK).write_text("rendered by xhsgrow outreach render\n", encoding="utf-8")
+    # a file where a folder on the way should be, an unwritable folder: "cannot write OUT: ..."
+    check_writable(tmp, make_parents=True, display=str(out))
+    try:
+        tmp.mkdir(parents=True)
+        (tmp / RENDER_MARK).write_text("rendered by xhsgrow outreach render\n", encoding="utf-8")
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
     return tmp
 
 

@@ -134,9 +134,14 @@ def _read_jsonl(path: Path, text: str) -> tuple[list[ContactRow], list[str]]:
 def load_contacts(path: str | Path) -> Contacts:
     """Read a contacts file; any problem is a ContactsError naming the file and line."""
     path = Path(path)
+    if path.is_dir():
+        raise ContactsError(f"{path}: is a folder, not a contacts file")
     if not path.is_file():
         raise ContactsError(f"{path}: no such contacts file")
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ContactsError(f"cannot read contacts file {path}: {exc.strerror or exc}") from None
     digest = hashlib.sha256(raw).hexdigest()
     text = _decode(path, raw)
     delimiter: str | None = None

@@ -19,6 +19,7 @@ SQLite runs in WAL mode with synchronous=NORMAL: a commit survives the process b
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import os
 import sqlite3
@@ -27,6 +28,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from xhsgrow.errors import UsageError
 from xhsgrow.outreach.errors import LedgerBusy
 from xhsgrow.outreach.mask import mask, normalise
 
@@ -62,6 +64,14 @@ CREATE TABLE IF NOT EXISTS runs (
 """
 
 
+def _unusable(path: Path, reason: str) -> UsageError:
+    return UsageError(
+        f"cannot use {path} as the send ledger: {reason}",
+        hint="the ledger is `ledger` in xhsgrow.toml (default .xhsgrow/ledger.sqlite); "
+        "point it at a new file rather than delete a ledger: it stops messages going out twice",
+    )
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
@@ -95,17 +105,32 @@ class Ledger:
     """The SQLite ledger. ``lock()`` before sending; reads need no lock."""
 
     def __init__(self, path: Path) -> None:
+        """Open (or create) the ledger at ``path``. A path that cannot hold one (a folder, a
+        file that is not SQLite, a file where a folder should be) is a one-line UsageError
+        naming it."""
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
-        self.db.execute("PRAGMA page_size=1024")  # small rows, small WAL frames (new files only)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        # Checkpoints fsync; the default (every 1,000 pages) costs more than the sends' own
-        # commits. 10 MB of WAL between checkpoints; closing the ledger checkpoints the rest.
-        self.db.execute("PRAGMA wal_autocheckpoint=10000")
-        self.db.executescript(_SCHEMA)
         self._lock_fd: int | None = None
+        if path.is_dir():
+            raise _unusable(path, "is a folder, not a ledger file")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+        except FileExistsError:  # mkdir's word for a file where a folder should be
+            raise _unusable(path, os.strerror(errno.ENOTDIR)) from None
+        except (sqlite3.Error, OSError) as exc:
+            raise _unusable(path, getattr(exc, "strerror", None) or str(exc)) from None
+        try:
+            db.execute("PRAGMA page_size=1024")  # small rows, small WAL frames (new files only)
+            db.execute("PRAGMA journal_mode=WAL")  # "file is not a database" shows here
+            db.execute("PRAGMA synchronous=NORMAL")
+            # Checkpoints fsync; the default (every 1,000 pages) costs more than the sends' own
+            # commits. 10 MB of WAL between checkpoints; closing the ledger checkpoints the rest.
+            db.execute("PRAGMA wal_autocheckpoint=10000")
+            db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            db.close()
+            raise _unusable(path, str(exc)) from None
+        self.db = db
 
     def close(self) -> None:
         self.unlock()

@@ -64,12 +64,16 @@ def load_opt_outs(paths: list[Path]) -> set[str]:
     """Addresses (emails or phones, one a line, ``#`` comments) never to contact."""
     out: set[str] = set()
     for path in paths:
+        if path.is_dir():  # skipping it would contact everyone on the lists inside
+            raise UsageError(f"{path}: is a folder, not an opt-out file")
         try:
             text = path.read_text(encoding="utf-8-sig")
         except FileNotFoundError:
             raise UsageError(f"{path}: no such opt-out file") from None
         except UnicodeDecodeError:
             raise UsageError(f"{path}: opt-out list is not UTF-8") from None
+        except OSError as exc:
+            raise UsageError(f"cannot read opt-out file {path}: {exc.strerror or exc}") from None
         for line in text.splitlines():
             entry = line.split("#", 1)[0].strip().strip(",")
             if entry:
