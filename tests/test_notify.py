@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests.fixtures_results import gala, partnership, referral, tracking_result
+from xhsgrow.errors import XhsgrowError
 from xhsgrow.net.http import HttpError, RetryPolicy
 from xhsgrow.notify import NotifyError, Webhook, platforms, prepare, resolve, send, summarize
 from xhsgrow.report import run as report_run
@@ -128,6 +129,13 @@ def test_chinese_summary() -> None:
     assert (
         "活动进度报告" in content and "落后" in content and "新增用户 203万 / 500万" in content
     ), content
+
+
+def test_only_an_http_report_url_becomes_a_link() -> None:
+    # every platform turns it into a link (a Feishu button, Markdown, Slack's <url|text>)
+    with pytest.raises(XhsgrowError, match=r"--report-url 'javascript:alert\(1\)' is not an http"):
+        summarize(tracking_result(), report_url="javascript:alert(1)")
+    assert summarize(tracking_result(), report_url="https://ci/r").report_url == "https://ci/r"
 
 
 # ---- configuration -----------------------------------------------------------------------------
@@ -421,6 +429,43 @@ def test_notify_unconfigured_is_a_usage_error(invoke: Any, tracked: None) -> Non
     res = invoke("notify", "nobody")
     assert res.exit_code == 2 and "'nobody' is not configured" in res.stderr
     assert "XHSGROW_WEBHOOK_NOBODY_URL" in res.stderr
+
+
+def _error_lines(res: Any) -> list[str]:
+    return [x for x in res.stderr.splitlines() if x.startswith("Error:")]
+
+
+@pytest.mark.parametrize("shape", ["missing", "folder"])
+def test_a_named_webhooks_file_that_is_not_a_file_is_named(
+    invoke: Any, tracked: None, monkeypatch: pytest.MonkeyPatch, workspace: Path, shape: str
+) -> None:
+    # Skipping it would say "webhook 'team' is not configured" and hint at another file.
+    if shape == "folder":
+        (workspace / "hooks.toml").mkdir()
+    what = "is a folder, not a webhooks file" if shape == "folder" else "no such webhooks file"
+    res = invoke("notify", "team", "--dry-run", "--webhooks-file", "hooks.toml")
+    assert res.exit_code == 2
+    assert _error_lines(res) == [f"Error: hooks.toml: {what}"]
+    monkeypatch.setenv("XHSGROW_WEBHOOKS_FILE", "hooks.toml")
+    res = invoke("report", "--post", "team")
+    assert res.exit_code == 2
+    assert _error_lines(res) == [f"Error: XHSGROW_WEBHOOKS_FILE=hooks.toml: {what}"]
+    # the default .xhsgrow/webhooks.toml stays optional
+    monkeypatch.delenv("XHSGROW_WEBHOOKS_FILE")
+    res = invoke("notify", "team", "--dry-run")
+    assert res.exit_code == 2 and "'team' is not configured" in res.stderr
+
+
+def test_a_webhooks_file_that_is_not_utf8_is_one_line(
+    invoke: Any, tracked: None, workspace: Path
+) -> None:
+    (workspace / "hooks.toml").write_bytes(
+        b'[webhooks.team]\nkind = "slack"\nurl = "https://hooks.slack.com/x"\n# \xb2\xe2\xca\xd4\n'
+    )
+    res = invoke("notify", "team", "--dry-run", "--webhooks-file", "hooks.toml")
+    assert res.exit_code == 2
+    assert res.exception is None or isinstance(res.exception, SystemExit)
+    assert _error_lines(res) == ["Error: hooks.toml:4: not UTF-8 text; save it as UTF-8"]
 
 
 def test_report_post_sends_and_keeps_the_exit_code(

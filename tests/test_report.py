@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.fixtures_results import AS_OF, gala, partnership, referral, tracking_result
+from xhsgrow.errors import UsageError
 from xhsgrow.report import ReportMeta, TemplateError, render
 from xhsgrow.report import run as report_run
 
@@ -219,6 +220,84 @@ def test_out_writes_the_file(invoke: Any, tracked: dict, workspace: Path) -> Non
     assert res.stdout == ""
 
 
+def test_without_format_the_out_suffix_picks_it(
+    invoke: Any, tracked: dict, workspace: Path
+) -> None:
+    # `report --out report.html` used to write Markdown into the .html file
+    for args, out, start in [
+        ((), "report.html", "<!doctype html>"),
+        ((), "report.HTM", "<!doctype html>"),
+        ((), "r.json", "{"),
+        ((), "r.csv", "campaign_id,campaign_name,"),
+        ((), "r.markdown", "## Campaign report"),
+        ((), "r.txt", "## Campaign report"),  # an unknown suffix keeps the default, md
+        (("-f", "json"), "r.txt", "{"),  # ... or the --format given
+        (("-f", "html"), "r.html", "<!doctype html>"),
+    ]:
+        res = invoke("report", *args, "--out", out)
+        assert res.exit_code == 0, res.output
+        assert (workspace / out).read_text(encoding="utf-8").startswith(start), (args, out)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "out", "looks"),
+    [("csv", "r.json", "json"), ("md", "report.html", "html"), ("json", "r.MD", "md")],
+)
+def test_format_contradicting_the_out_suffix_is_refused(
+    invoke: Any, tracked: dict, workspace: Path, fmt: str, out: str, looks: str
+) -> None:
+    res = invoke("report", "-f", fmt, "--out", out)
+    assert res.exit_code == 2
+    assert (
+        res.stderr.splitlines()[0] == f"Error: --out {out} looks like {looks} but --format is {fmt}"
+    )
+    assert not (workspace / out).exists()
+    assert "ids" not in tracked  # refused before the data is read
+
+
+def test_only_markdown_goes_to_the_step_summary_when_the_suffix_picks_html(
+    invoke: Any, tracked: dict, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    summary = workspace / "summary.md"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    assert invoke("report", "--out", "report.html").exit_code == 0
+    assert not summary.exists()
+
+
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "data:text/html,x", "//ci/r.html", "https://", "https://ci/a b"]
+)
+@pytest.mark.parametrize("command", ["report", "notify"])
+def test_report_url_must_be_an_http_url(
+    invoke: Any,
+    tracked: dict,
+    workspace: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+    url: str,
+) -> None:
+    # it landed as-is in the HTML footer's href (and in chat cards' links)
+    monkeypatch.setenv("XHSGROW_WEBHOOK_TEAM_URL", "https://hooks.slack.com/services/T/B/X")
+    args = ("-f", "html", "--out", "r.html") if command == "report" else ("team", "--dry-run")
+    res = invoke(command, *args, "--report-url", url)
+    assert res.exit_code == 2
+    assert res.stderr.splitlines()[0] == f"Error: --report-url {url!r} is not an http(s) URL"
+    assert not (workspace / "r.html").exists()
+    assert "ids" not in tracked  # refused before the data is read
+    with pytest.raises(UsageError, match="not an http"):
+        html_meta = ReportMeta(format="html", lang="en", report_url=url)
+        render(tracking_result(), html_meta)
+
+
+def test_an_http_report_url_is_linked(invoke: Any, tracked: dict, workspace: Path) -> None:
+    url = "https://ci.example.com/runs/42?report=1&lang=zh"
+    res = invoke("report", "--out", "r.html", "--report-url", url)
+    assert res.exit_code == 0, res.output
+    page = (workspace / "r.html").read_text(encoding="utf-8")
+    assert '<a href="https://ci.example.com/runs/42?report=1&amp;lang=zh">' in page
+
+
 def test_nothing_half_written_on_template_error(
     invoke: Any, tracked: dict, workspace: Path
 ) -> None:
@@ -230,6 +309,21 @@ def test_nothing_half_written_on_template_error(
     assert "report/en/report.md" in res.stderr
     assert not (workspace / "out.md").exists()
     assert not list(workspace.glob(".out.md*"))
+
+
+def test_a_workspace_template_that_is_not_utf8_is_one_line(
+    invoke: Any, tracked: dict, workspace: Path
+) -> None:
+    bad = workspace / "templates" / "report" / "en"
+    bad.mkdir(parents=True)
+    (bad / "report.md").write_bytes("# 报告\n{{ x }}\n".encode("gbk"))
+    res = invoke("report", "--out", "out.md")
+    assert res.exit_code == 2
+    assert res.exception is None or isinstance(res.exception, SystemExit)  # no UnicodeDecodeError
+    assert res.stderr == (
+        f"Error: {bad / 'report.md'}:1: template is not UTF-8 text; save it as UTF-8\n"
+    )
+    assert not (workspace / "out.md").exists()
 
 
 def test_out_in_a_folder_that_cannot_be_made_is_one_line(

@@ -52,7 +52,11 @@ StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat rejected event 
 LangOpt = Annotated[Lang, typer.Option("--lang", help="Language of the report.")]
 ReportUrlOpt = Annotated[
     str | None,
-    typer.Option("--report-url", help="Link to the full report, shown in chat messages."),
+    typer.Option(
+        "--report-url",
+        metavar="URL",
+        help="http(s) link to the full report, shown in chat messages and the report's footer.",
+    ),
 ]
 WebhooksOpt = Annotated[
     Path | None,
@@ -70,10 +74,21 @@ def report(
     data: DataOpt = None,
     as_of: AsOfOpt = None,
     format: Annotated[
-        ReportFormat, typer.Option("--format", "-f", help="md, html, json or csv.")
-    ] = ReportFormat.md,
+        ReportFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="md, html, json or csv (default: from --out's suffix, else md).",
+            show_default=False,
+        ),
+    ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write to this file (default: stdout).")
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write to this file (default: stdout); .md, .html, .json or .csv sets the format.",
+        ),
     ] = None,
     lang: LangOpt = Lang.en,
     fail_on: FailOnOpt = None,
@@ -95,6 +110,9 @@ def report(
     campaign × target. Templates in the workspace's templates/report/ override the
     built-in ones by name.
 
+    Without --format, --out's suffix picks the format (.md/.markdown, .html/.htm, .json,
+    .csv; any other suffix: md); a --format that contradicts the suffix is refused.
+
     Exit codes: 0 all good, 1 a campaign at or past --fail-on, 2 usage or input error.
 
     Example:
@@ -104,11 +122,14 @@ def report(
     from xhsgrow.cli.app import workspace_from
     from xhsgrow.cli.options import parse_as_of
     from xhsgrow.fileio import check_writable, write_text_atomic
-    from xhsgrow.report import ReportMeta, append_step_summary, render
+    from xhsgrow.rendering.formats import output_format
+    from xhsgrow.report import FORMATS, ReportMeta, append_step_summary, check_report_url, render
     from xhsgrow.report.run import track_campaigns
 
     ws = workspace_from(ctx)
     day = parse_as_of(as_of)
+    check_report_url(report_url)
+    fmt = output_format(out, format.value if format else None, formats=FORMATS, default="md")
     webhook = _webhook(ws, post, webhooks_file) if post else None  # fail early on bad config
     if out is not None:  # a bad --out is found before the data is read, not after
         check_writable(out, make_parents=True)
@@ -116,7 +137,7 @@ def report(
         ws, ids or [], data=data, as_of=day, strict=strict, engine=engine_name(engine)
     )
     meta = ReportMeta(
-        format=format.value,
+        format=fmt,
         lang=lang.value,
         fail_on=fail_on.value if fail_on else None,
         report_url=report_url,
@@ -128,7 +149,7 @@ def report(
         plain(f"wrote {out}", stderr=True)
     else:
         typer.echo(text, nl=False)
-    if format is ReportFormat.md:
+    if fmt == "md":
         append_step_summary(text)
     if webhook is not None:
         from xhsgrow.notify import notify as send
@@ -169,10 +190,12 @@ def notify(
     from xhsgrow.cli.app import workspace_from
     from xhsgrow.cli.options import parse_as_of
     from xhsgrow.notify import notify as send
+    from xhsgrow.report import check_report_url
     from xhsgrow.report.run import track_campaigns
 
     ws = workspace_from(ctx)
     day = parse_as_of(as_of)
+    check_report_url(report_url)
     webhook = _webhook(ws, name, webhooks_file)
     result = track_campaigns(
         ws, ids or [], data=data, as_of=day, strict=strict, engine=engine_name(engine)

@@ -8,8 +8,10 @@ or a TOML file outside ``campaigns/``::
     url = "https://open.feishu.cn/open-apis/bot/v2/hook/…"
     secret = "…"
 
-The file is ``$XHSGROW_WEBHOOKS_FILE``, else ``<workspace>/.xhsgrow/webhooks.toml`` (git-ignored),
-else ``~/.config/xhsgrow/webhooks.toml``. Specs never hold webhooks: they live in git.
+The file is ``--webhooks-file``, else ``$XHSGROW_WEBHOOKS_FILE``, else
+``<workspace>/.xhsgrow/webhooks.toml`` (git-ignored), else ``~/.config/xhsgrow/webhooks.toml``.
+A file named by the option or the variable must exist; the two default ones are optional.
+Specs never hold webhooks: they live in git.
 """
 
 from __future__ import annotations
@@ -49,9 +51,29 @@ def env_prefix(name: str) -> str:
     return "XHSGROW_WEBHOOK_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper() + "_"
 
 
+def named_file(config_file: Path | None = None) -> Path | None:
+    """The webhooks file the user named (``config_file``, else ``$XHSGROW_WEBHOOKS_FILE``),
+    or None. A named file that is missing or a folder is an error naming it: skipping it
+    would end in a misleading "webhook NAME is not configured"."""
+    if config_file is not None:
+        path, label = config_file, str(config_file)
+    elif os.environ.get(ENV_FILE):
+        path = Path(os.environ[ENV_FILE]).expanduser()
+        label = f"{ENV_FILE}={path}"
+    else:
+        return None
+    if path.is_dir():
+        raise NotifyError(f"{label}: is a folder, not a webhooks file")
+    if not path.is_file():
+        raise NotifyError(f"{label}: no such webhooks file")
+    return path
+
+
 def default_files(workspace_root: Path | None) -> list[Path]:
-    if os.environ.get(ENV_FILE):
-        return [Path(os.environ[ENV_FILE]).expanduser()]
+    """The webhooks files looked at when none is named; each one may be absent."""
+    named = named_file()
+    if named is not None:
+        return [named]
     files = []
     if workspace_root is not None:
         files.append(workspace_root / ".xhsgrow" / "webhooks.toml")
@@ -73,8 +95,9 @@ def resolve(
     kind = os.environ.get(prefix + "KIND")
     secret = os.environ.get(prefix + "SECRET")
     origin = "environment"
+    named = named_file(config_file)  # checked even when the environment has the URL
     if not url:
-        files = [config_file] if config_file else default_files(workspace_root)
+        files = [named] if named else default_files(workspace_root)
         entry, path = _from_files(name, files, workspace_root)
         if entry is not None:
             url = url or _str(entry, "url", path, name)
@@ -85,7 +108,7 @@ def resolve(
         raise NotifyError(
             f"webhook {name!r} is not configured",
             hint=f"set {prefix}URL and {prefix}KIND (feishu|wecom|dingtalk|slack), "
-            f"or add [webhooks.{name}] to .xhsgrow/webhooks.toml; see docs/reports.md",
+            f"or add [webhooks.{name}] to {named or '.xhsgrow/webhooks.toml'}; see docs/reports.md",
         )
     if not url.startswith(("https://", "http://")):
         raise NotifyError(f"webhook {name!r}: the URL must start with https://")
@@ -135,7 +158,11 @@ def _from_files(
                 hint="move it to .xhsgrow/webhooks.toml",
             )
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            raw = path.read_bytes()
+            data = tomllib.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise NotifyError(f"{path}:{line}: not UTF-8 text; save it as UTF-8") from None
         except tomllib.TOMLDecodeError as exc:
             raise NotifyError(f"{path}: not valid TOML ({exc})") from None
         except OSError as exc:

@@ -59,6 +59,9 @@ class Summary:
 def summarize(
     result: TrackingResult, *, lang: str = "en", report_url: str | None = None
 ) -> Summary:
+    from xhsgrow.report.render import check_report_url
+
+    check_report_url(report_url)  # it becomes a link in every platform's message
     lang = lang if lang in _WORDS else "en"
     words = _WORDS[lang]
     view = portfolio(result)

@@ -7,8 +7,11 @@ workspace's ``templates/`` folder.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
+
+from xhsgrow.errors import UsageError
 
 BUILTIN_FOLDER = "templates"
 
@@ -38,10 +41,11 @@ def make_env(
     )
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    loaders = []
+    loader = _loader_class()
+    loaders: list[FileSystemLoader] = []
     if workspace_templates is not None and workspace_templates.is_dir():
-        loaders.append(FileSystemLoader(str(workspace_templates)))
-    loaders.append(FileSystemLoader(str(builtin_dir())))
+        loaders.append(loader(str(workspace_templates)))
+    loaders.append(loader(str(builtin_dir())))
     cls = ImmutableSandboxedEnvironment if sandboxed else Environment
     env = cls(
         loader=ChoiceLoader(loaders),
@@ -56,6 +60,49 @@ def make_env(
 
     register_filters(env)
     return env
+
+
+@cache
+def _loader_class() -> Any:
+    """A FileSystemLoader whose unreadable files (not UTF-8, no permission) are one-line
+    UsageErrors naming the file, as a syntax error names it, instead of a traceback from
+    deep inside Jinja (made on first use: jinja2 stays off the import path of --help)."""
+    from jinja2 import FileSystemLoader
+    from jinja2.loaders import split_template_path
+
+    class Utf8FileSystemLoader(FileSystemLoader):
+        def get_source(self, environment: Any, template: str) -> Any:
+            try:
+                return super().get_source(environment, template)
+            except (UnicodeDecodeError, OSError) as exc:
+                path = self._found(template)
+                if path is None:  # pragma: no cover - the file went away meanwhile
+                    raise
+                if isinstance(exc, UnicodeDecodeError):
+                    raise UsageError(
+                        f"{path}:{_bad_line(path)}: template is not UTF-8 text; save it as UTF-8"
+                    ) from None
+                raise UsageError(f"cannot read template {path}: {exc.strerror or exc}") from None
+
+        def _found(self, template: str) -> Path | None:
+            pieces = split_template_path(template)
+            for base in self.searchpath:
+                path = Path(base, *pieces)
+                if path.is_file():
+                    return path
+            return None
+
+    return Utf8FileSystemLoader
+
+
+def _bad_line(path: Path) -> int:
+    """The 1-based line of the first byte of ``path`` that is not UTF-8."""
+    raw = path.read_bytes()
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return raw[: exc.start].count(b"\n") + 1
+    return 1
 
 
 @dataclass(frozen=True)

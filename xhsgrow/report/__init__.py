@@ -2,7 +2,7 @@
 
 Public API::
 
-    from xhsgrow.report import ReportMeta, render, exit_code, failing
+    from xhsgrow.report import ReportMeta, render, exit_code, failing, check_report_url
 """
 
 from xhsgrow.report.render import (
@@ -11,6 +11,7 @@ from xhsgrow.report.render import (
     ReportMeta,
     TemplateError,
     append_step_summary,
+    check_report_url,
     exit_code,
     failing,
     render,
@@ -22,6 +23,7 @@ __all__ = [
     "ReportMeta",
     "TemplateError",
     "append_step_summary",
+    "check_report_url",
     "exit_code",
     "failing",
     "render",

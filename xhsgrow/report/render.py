@@ -72,6 +72,27 @@ class ReportMeta:
     title: str | None = None
 
 
+def check_report_url(url: str | None) -> str | None:
+    """``url`` when it is an http(s) URL with a host (or None); else a UsageError. The URL
+    lands in an HTML href, a Markdown link and chat cards: ``javascript:`` and the like, or
+    spaces, quotes and angle brackets that end the link early, must not get there."""
+    if url is None:
+        return None
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        ok = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. an unclosed [ in the host
+        ok = False
+    if not ok or not url.isprintable() or any(ch.isspace() or ch in '<>"' for ch in url):
+        raise UsageError(
+            f"--report-url {url!r} is not an http(s) URL",
+            hint="e.g. https://ci.example.com/runs/42/report.html",
+        )
+    return url
+
+
 def template_name(format: str, lang: str) -> str:
     return f"report/{lang}/report.{format}"
 
@@ -102,6 +123,7 @@ def render(
         raise UsageError(f"unknown report format {meta.format!r}; use one of {', '.join(FORMATS)}")
     if meta.lang not in fmt.LANGS:
         raise UsageError(f"unknown language {meta.lang!r}; use en or zh")
+    check_report_url(meta.report_url)
     view = portfolio(result)
     if meta.format == "json":
         return json.dumps(json_document(result, view, meta), indent=2, ensure_ascii=False) + "\n"
