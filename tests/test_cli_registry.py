@@ -70,3 +70,48 @@ def test_unknown_command_is_a_usage_error(invoke) -> None:  # type: ignore[no-un
     result = invoke("frobnicate")
     assert result.exit_code == 2
     assert "No such command" in result.output
+
+
+def test_reflow_joins_prose_lines_and_keeps_examples_and_bullets() -> None:
+    from xhsgrow.cli.app import reflow
+
+    doc = """Track campaigns.
+
+    Reads the events once and computes
+    every metric.
+
+    - first bullet
+    - second bullet
+
+    Example:
+
+        xhsgrow track --data events/
+            --as-of 2025-02-10
+    """
+    assert reflow(doc) == (
+        "Track campaigns.\n\n"
+        "Reads the events once and computes every metric.\n\n"
+        "- first bullet\n- second bullet\n\n"
+        "Example:\n\n"
+        "    xhsgrow track --data events/\n        --as-of 2025-02-10"
+    )
+
+
+def test_help_wraps_prose_at_the_terminal_and_shows_no_type_for_flags(invoke) -> None:  # type: ignore[no-untyped-def]
+    """At 80 columns every line of a paragraph but its last is well filled (a docstring's
+    own breaks, kept, left lines of one or two words), and a flag shows no `<bool>` as if it
+    took a value."""
+    for command in (["track"], ["outreach", "send"], ["validate"]):
+        result = invoke(*command, "--help", env={"COLUMNS": "80"})
+        assert result.exit_code == 0
+        assert "<bool>" not in result.output
+        prose = result.output.split("Usage:")[1].split("Example:")[0].split("\n", 1)[1]
+        paragraphs: list[list[str]] = [[]]
+        for line in prose.split("\n"):
+            if line.strip():
+                paragraphs[-1].append(line.strip())
+            elif paragraphs[-1]:
+                paragraphs.append([])
+        assert len(paragraphs) >= 2
+        for lines in paragraphs:
+            assert all(len(ln) >= 50 for ln in lines[:-1]), (command, lines)

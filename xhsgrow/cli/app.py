@@ -106,7 +106,57 @@ def _command(module: str, name: str) -> Any:
     if wanted:  # a plain command; a sub-app (`outreach`) comes from the whole module
         sub = typer.Typer()
         sub.registered_commands = wanted
-    return typer.main.get_group(sub).commands.get(name)
+    return _reflowed(typer.main.get_group(sub).commands.get(name))
+
+
+def _reflowed(command: Any) -> Any:
+    """``command`` (and its subcommands) with ``reflow``'s help text."""
+    if command is not None:
+        if command.help:
+            command.help = reflow(command.help)
+        for sub in getattr(command, "commands", {}).values():
+            _reflowed(sub)
+    return command
+
+
+def _no_type_for_flags() -> None:
+    """Typer 0.2x shows a flag's type as ``<bool>`` in the help (``--strict <bool>``), which
+    reads as if it took a value: a flag (on/off, no value) shows none. A no-op on a Typer
+    without that display."""
+    from typer import core
+
+    option = getattr(core, "TyperOption", None)
+    shown = getattr(option, "display_type_rich", None)
+    if option is None or shown is None or getattr(shown, "_xhsgrow", False):
+        return
+
+    def display_type_rich(self: Any, ctx: Any) -> Any:
+        if getattr(self, "is_flag", False) and not getattr(self, "count", False):
+            return None
+        return shown(self, ctx)
+
+    display_type_rich._xhsgrow = True  # type: ignore[attr-defined]
+    option.display_type_rich = display_type_rich
+
+
+_no_type_for_flags()
+
+
+def reflow(text: str) -> str:
+    """A docstring's prose paragraphs as one line each, for the help to wrap at the
+    terminal's width: Typer keeps a docstring's own line breaks (a paragraph written for 90
+    columns breaks every other line in an 80-column terminal). Indented paragraphs (examples)
+    and bulleted lines keep their lines."""
+    import inspect
+
+    paragraphs = []
+    for para in inspect.cleandoc(text).split("\n\n"):
+        lines = para.split("\n")
+        if para.startswith(("\b", " ")) or any(ln.startswith(("- ", "* ")) for ln in lines):
+            paragraphs.append(para)
+        else:
+            paragraphs.append(" ".join(ln.strip() for ln in lines))
+    return "\n\n".join(paragraphs)
 
 
 def _name(info: Any) -> str:
