@@ -102,6 +102,21 @@ def test_broken_override_is_a_clear_error(workspace: Path, invoke) -> None:  # t
     assert not (workspace / "brief.md").exists()
 
 
+@pytest.mark.parametrize("override", ["brief/en/brief.md", "brief/_body.md"])
+def test_a_workspace_template_that_is_not_utf8_is_one_line(
+    workspace: Path, invoke, override: str
+) -> None:  # type: ignore[no-untyped-def]
+    referral_spec(workspace)
+    path = workspace / "templates" / override
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes("# ok\n# 简报 {{ c.id }}\n".encode("gbk"))
+    result = invoke("brief", "invite", "--out", "brief.md")
+    assert result.exit_code == 2
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.stderr == f"Error: {path}:2: template is not UTF-8 text; save it as UTF-8\n"
+    assert not (workspace / "brief.md").exists()
+
+
 def test_out_writes_a_file_and_bad_out_is_refused(workspace: Path, invoke) -> None:  # type: ignore[no-untyped-def]
     referral_spec(workspace)
     result = invoke("brief", "invite", "--format", "html", "--out", "brief.html")
@@ -118,6 +133,33 @@ def test_out_writes_a_file_and_bad_out_is_refused(workspace: Path, invoke) -> No
     assert result.exit_code == 2 and "is a folder" in result.output
     result = invoke("brief", "invite", "--lang", "fr")
     assert result.exit_code == 2
+
+
+def test_without_format_the_out_suffix_picks_it(workspace: Path, invoke) -> None:  # type: ignore[no-untyped-def]
+    # `brief --out brief.html` used to write Markdown into the .html file
+    referral_spec(workspace)
+    for out, start in [("b.html", "<!DOCTYPE html>"), ("b.md", "# "), ("b.txt", "# ")]:
+        result = invoke("brief", "invite", "--out", out)
+        assert result.exit_code == 0, result.output
+        assert (workspace / out).read_text("utf-8").startswith(start), out
+    result = invoke("brief", "invite", "-f", "html", "--out", "b.doc")  # unknown: --format wins
+    assert result.exit_code == 0, result.output
+    assert (workspace / "b.doc").read_text("utf-8").startswith("<!DOCTYPE html>")
+
+
+@pytest.mark.parametrize(
+    ("fmt", "out", "looks"), [("md", "b.html", "html"), ("html", "b.md", "md")]
+)
+def test_format_contradicting_the_out_suffix_is_refused(  # type: ignore[no-untyped-def]
+    workspace: Path, invoke, fmt: str, out: str, looks: str
+) -> None:
+    referral_spec(workspace)
+    result = invoke("brief", "invite", "--format", fmt, "--out", out)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == (
+        f"Error: --out {out} looks like {looks} but --format is {fmt}"
+    )
+    assert not (workspace / out).exists()
 
 
 def test_a_failed_write_keeps_the_old_brief(

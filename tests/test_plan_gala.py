@@ -162,3 +162,65 @@ def test_json_output(workspace: Path, invoke) -> None:  # type: ignore[no-untype
     assert doc["gala"]["peak_rps"] == 60_000
     assert doc["gala"]["rounds"][0]["headroom_pct"] == 0.25
     assert doc["gala"]["eve"] == EVE.isoformat()
+
+
+def _line(path: Path, text: str) -> int:
+    return path.read_text("utf-8").splitlines().index(text) + 1
+
+
+def test_a_round_lasting_centuries_is_refused_at_its_key(workspace: Path, invoke) -> None:  # type: ignore[no-untyped-def]
+    # validate accepted it; plan and brief died with OverflowError adding it to the round's time
+    path = gala_spec(workspace, rounds=[round_(duration_minutes=99_999_999_999)])
+    line = _line(path, "duration_minutes = 99999999999")
+    for command in ("plan", "brief"):
+        result = invoke(command, "gala")
+        assert result.exit_code == 1, command
+        assert result.stderr.splitlines() == [
+            f"Error: campaigns/gala.toml:{line}:1: gala.rounds[0].duration_minutes: "
+            "should be less than or equal to 1440 (got 99999999999)"
+        ]
+
+
+@pytest.mark.parametrize(
+    ("at", "minutes", "refused"),
+    [
+        ("2027-03-07T23:50:00", 10, False),  # closes at midnight, as the window ends
+        ("2027-03-07T23:55:00", 10, True),
+        ("2027-03-07T00:00:00", 1440, False),
+        ("2027-03-07T00:01:00", 1440, True),
+    ],
+)
+def test_a_round_closes_inside_the_window(  # type: ignore[no-untyped-def]
+    workspace: Path, invoke, at: str, minutes: int, refused: bool
+) -> None:
+    # the scaffold's window ends on 2027-03-07
+    start = dt.datetime.fromisoformat(at)
+    path = gala_spec(workspace, rounds=[round_(at=start, duration_minutes=minutes)])
+    result = invoke("validate", "campaigns/gala.toml")
+    if not refused:
+        assert result.exit_code == 0, result.output
+        return
+    line = _line(path, f"duration_minutes = {minutes}")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"campaigns/gala.toml:{line}:1: gala.rounds[0].duration_minutes: the round opens at "
+        f"{start:%Y-%m-%d %H:%M} and runs {minutes:,} minutes, past the end of the window on "
+        "2027-03-07"
+    ]
+
+
+def test_a_round_in_the_last_minute_of_the_calendar_plans(workspace: Path) -> None:
+    # at + duration is the year 10000, which datetime cannot hold: the night's peak computed it
+    # (OverflowError). A spec can hold such a round (a window to 9999-12-31); one is built here
+    # without the 8,000-year window, which only makes the plan slow.
+    campaign = load_spec(gala_spec(workspace, rounds=[round_("R1"), round_("R2")]))
+    last = dt.datetime(9999, 12, 31, 23, 59)
+    rounds = [
+        rd.model_copy(update={"at": last, "duration_minutes": 1440}) for rd in campaign.gala.rounds
+    ]
+    campaign = campaign.model_copy(
+        update={"gala": campaign.gala.model_copy(update={"rounds": rounds})}
+    )
+    g = plan_campaign(campaign).gala
+    assert g is not None
+    assert g.peak_round == "R1 + R2"  # overlapping: both run at 23:59

@@ -170,6 +170,58 @@ def test_existing_specs_without_assumptions_still_load_and_plan(workspace: Path,
     assert "K (invites × conversion × eligible)" in result.output
 
 
+def test_an_infinite_assumption_is_a_spec_error_naming_the_key(workspace: Path, invoke) -> None:  # type: ignore[no-untyped-def]
+    # `invites_per_user = inf` is valid TOML; the plan crashed on it (NaN to integer)
+    path = referral_spec(workspace, assumptions={**K_HALF, "invites_per_user": math.inf})
+    line = path.read_text("utf-8").splitlines().index("invites_per_user = inf") + 1
+    result = invoke("plan", "invite")  # invoke re-raises any exception: no traceback here
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"Error: campaigns/invite.toml:{line}:1: referral.assumptions.invites_per_user: "
+        "should be a finite number (got inf)"
+    ]
+
+
+def test_growth_stops_at_more_users_than_live_on_earth(workspace: Path, invoke) -> None:  # type: ignore[no-untyped-def]
+    # K = 2 a day for 1,000 days, no rewards so the pool never binds: 1,000 × 2^1000 users is
+    # past any float, and the plan used to die on floor(NaN). It stops at 10 billion instead.
+    path = referral_spec(
+        workspace,
+        days=1000,
+        assumptions={**K_HALF, "invites_per_user": 20},
+        rewards={"referrer": 0.0, "referee": 0.0},
+    )
+    plan = plan_campaign(load_spec(path))
+    r = plan.referral
+    assert r is not None
+    assert r.k_factor == pytest.approx(2.0)
+    assert r.total_users == pytest.approx(10_000_000_000)
+    assert r.pairs_paid == 10_000_000_000 - 1000
+    assert all(math.isfinite(d.cumulative) for d in r.days) and len(r.days) == 1000
+    ceiling = next(f for f in plan.findings if f.code == "users_ceiling")
+    assert ceiling.severity == "warning" and "10,000,000,000" in ceiling.message
+    k = next(f for f in plan.findings if f.code == "k_at_least_one")
+    assert "model's ceiling" in k.message and "window closes" not in k.message
+    result = invoke("plan", "invite", "--format", "json")
+    assert result.exit_code == 0, result.output
+    json.loads(result.stdout, parse_constant=pytest.fail)  # no Infinity, no NaN
+
+
+@pytest.mark.parametrize("cap", ["per_referrer_daily_amount", "per_referrer_amount"])
+def test_a_tiny_reward_under_a_large_amount_cap_never_binds(workspace: Path, cap: str) -> None:
+    # 10^15 / 10^-300 invites is an infinite float: floor() of it raised OverflowError
+    path = referral_spec(
+        workspace, assumptions=K_HALF, rewards={"referrer": 1e-300}, caps={cap: 1e15}
+    )
+    campaign = load_spec(path)
+    limit = referral_cap(campaign)
+    assert limit is not None and limit >= 10**18
+    r = plan_campaign(campaign).referral
+    assert r is not None
+    assert r.k_capped == pytest.approx(r.k_factor)  # a cap no one reaches
+    assert r.total_users == pytest.approx(2000, rel=1e-6)
+
+
 def test_unknown_campaign_is_a_usage_error(workspace: Path, invoke) -> None:  # type: ignore[no-untyped-def]
     result = invoke("plan", "nope")
     assert result.exit_code == 2

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
-from tests.plan_helpers import K_HALF, gala_spec, referral_spec
+from tests.plan_helpers import K_HALF, START, gala_spec, referral_spec
 from xhsgrow.errors import UsageError
 from xhsgrow.planning import parse_sweep
+from xhsgrow.planning.sweep import PARAMS, Param
+from xhsgrow.specs.models import MODELS
+from xhsgrow.specs.scaffold import scaffold
 
 
 def test_referral_sweep_table_and_json(workspace: Path, invoke) -> None:  # type: ignore[no-untyped-def]
@@ -53,6 +58,12 @@ def test_gala_sweep_of_capacity(workspace: Path, invoke) -> None:  # type: ignor
         ("invite_conversion=0.1:0.2:0", "STEPS must be between 1 and 200"),
         ("invite_conversion=0.5:1.5:3", "at most 1"),
         ("cycle_days=0:3:4", "at least 1"),
+        # past the bounds `validate` applies: the model overflowed to NaN and crashed
+        ("invites_per_user=1:1e308:3", "invites_per_user must be at least 0 and at most 1,000"),
+        ("seed_inviters=-1e308:1e308:3", "at most 10,000,000,000 (got -1e+308)"),
+        ("pool=0:1e300:2", "at most 1,000,000,000,000,000 (got 1e+300)"),
+        ("cycle_days=1:1000:2", "at most 365"),
+        ("per_referrer=1:1e9:2", "at most 1,000,000"),
     ],
 )
 def test_bad_sweeps_exit_2(workspace: Path, invoke, spec: str, message: str) -> None:  # type: ignore[no-untyped-def]
@@ -61,6 +72,74 @@ def test_bad_sweeps_exit_2(workspace: Path, invoke, spec: str, message: str) -> 
     assert result.exit_code == 2
     assert message in result.output
     assert "Traceback" not in result.output
+    assert result.stderr.startswith("Error: --sweep")
+    assert len([x for x in result.stderr.splitlines() if x.startswith("Error:")]) == 1
+
+
+def test_a_gala_sweep_past_the_bounds_is_a_usage_error(workspace: Path, invoke) -> None:  # type: ignore[no-untyped-def]
+    gala_spec(workspace)
+    for spec, message in [
+        ("duration_minutes=1:99999999999:2", "at most 1,440"),
+        ("expected_participants=0:1e300:2", "at most 10,000,000,000"),
+        ("peak_to_mean=1:1e308:2", "at most 1,000"),
+        ("capacity_rps=1:1e12:2", "at most 1,000,000,000"),
+        ("interactions_per_participant=0:1e6:2", "at most 100,000"),
+    ]:
+        result = invoke("plan", "gala", "--sweep", spec)
+        assert result.exit_code == 2, spec
+        assert result.stderr.startswith(f"Error: --sweep {spec!r}: ") and message in result.stderr
+
+
+def _set(data: dict[str, Any], param: Param, value: float) -> None:
+    """Put a swept value where the spec holds it."""
+    v: float | int = int(value) if param.integer else value
+    if data["kind"] == "referral":
+        data["referral"][param.section][param.name] = v
+    elif param.section == "gala":
+        data["gala"][param.name] = v
+    elif param.section == "rounds":
+        for rd in data["gala"]["rounds"]:
+            rd[param.name] = v
+    else:
+        data["gala"][param.section][param.name] = v
+
+
+def _refused(kind: str, param: Param, value: float) -> bool:
+    """Whether `validate` refuses the value for the parameter's key (other rules aside)."""
+    data = scaffold(kind, "x", today=START)
+    _set(data, param, value)
+    try:
+        MODELS[kind].model_validate(data)
+    except ValidationError as exc:
+        return any(e["loc"][-1] == param.name for e in exc.errors())
+    return False
+
+
+@pytest.mark.parametrize(("kind", "name"), [(k, n) for k, params in PARAMS.items() for n in params])
+def test_sweep_ranges_are_the_spec_bounds(kind: str, name: str) -> None:
+    # a sweep plans only campaigns a spec could describe, and a spec holds only what a sweep
+    # may reach: the two ranges are one
+    param = PARAMS[kind][name]
+    step = 1.0 if param.integer else max(1e-6, param.hi * 1e-6)
+    assert not _refused(kind, param, param.lo) and not _refused(kind, param, param.hi)
+    assert _refused(kind, param, param.lo - step) and _refused(kind, param, param.hi + step)
+
+
+@pytest.mark.parametrize(("kind", "name"), [(k, n) for k, params in PARAMS.items() for n in params])
+def test_sweeping_a_whole_range_plans_finite_numbers(  # type: ignore[no-untyped-def]
+    workspace: Path, invoke, kind: str, name: str
+) -> None:
+    if kind == "referral":
+        referral_spec(workspace, cid="x", assumptions=K_HALF)
+    else:
+        gala_spec(workspace, cid="x")
+    param = PARAMS[kind][name]
+    result = invoke(
+        "plan", "x", "--sweep", f"{name}={param.lo:.17g}:{param.hi:.17g}:3", "-f", "json"
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout, parse_constant=pytest.fail)["rows"]  # no Infinity, NaN
+    assert [r["value"] for r in rows][-1] == param.hi
 
 
 def test_suggestion_and_partnership_has_nothing_to_sweep(workspace: Path, invoke) -> None:  # type: ignore[no-untyped-def]

@@ -164,6 +164,36 @@ def test_bom_and_crlf_keep_positions(invoke, workspace: Path) -> None:  # type: 
     )
 
 
+# --- numbers TOML allows that no campaign holds ---------------------------------------------
+
+NUMBER_CASES = [
+    ("inf", "budget.amount", "should be a finite number (got inf)"),
+    ("+inf", "budget.amount", "should be a finite number (got inf)"),
+    ("nan", "budget.amount", "should be a finite number (got nan)"),
+    ("1e16", "budget.amount", "should be less than or equal to 1000000000000000 (got 1e+16)"),
+    (
+        str(2**63),
+        "budget.amount",
+        "integer out of range: TOML integers are 64-bit (at most 2^63 - 1)",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("value", "key", "message"), NUMBER_CASES, ids=[c[0] for c in NUMBER_CASES]
+)
+def test_numbers_a_campaign_cannot_hold_are_refused_at_their_line(  # type: ignore[no-untyped-def]
+    invoke, workspace: Path, value: str, key: str, message: str
+) -> None:
+    # `amount = inf` is valid TOML: it used to pass, then `list` showed ¥inf, `show -f json`
+    # printed Infinity (not JSON) and `plan` crashed on it
+    text = (SPECS / "referral.toml").read_text("utf-8")
+    text = text.replace("amount = 1_000_000", f"amount = {value}", 1)
+    (workspace / "campaigns" / "referral.toml").write_text(text, "utf-8")
+    code, out = validate(invoke, "campaigns/referral.toml")
+    assert (code, out) == (1, [f"campaigns/referral.toml:15:1: {key}: {message}"])
+
+
 # --- secrets ----------------------------------------------------------------------------
 
 SECRET_CASES = [

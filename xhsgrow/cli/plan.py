@@ -123,12 +123,23 @@ def _fail_on(planned: Any, fail_on: FailOn) -> None:
 def brief(
     ctx: typer.Context,
     campaign_id: Annotated[str, typer.Argument(metavar="ID", help="Campaign id.")],
-    format: Annotated[BriefFormat, typer.Option("--format", "-f", help="Output format.")] = (
-        BriefFormat.md
-    ),
+    format: Annotated[
+        BriefFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="md or html (default: from --out's suffix, else md).",
+            show_default=False,
+        ),
+    ] = None,
     lang: Annotated[Lang, typer.Option("--lang", help="Language of the brief.")] = Lang.en,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write to this file instead of stdout; .md or .html sets the format.",
+        ),
     ] = None,
 ) -> None:
     """Render the one-to-two page approval brief of a campaign from templates.
@@ -139,17 +150,21 @@ def brief(
     by copying brief/LANG/brief.FORMAT (wording) or brief/_body.FORMAT (layout)
     into the workspace's templates/ folder.
 
+    Without --format, --out's suffix picks the format (.md/.markdown, .html/.htm;
+    any other suffix: md); a --format that contradicts the suffix is refused.
+
     Example:
 
         xhsgrow brief gala-2027 --format html --lang zh --out gala-2027-brief.html
     """
     from xhsgrow.cli.app import workspace_from
-    from xhsgrow.planning.brief import render_brief, write_output
+    from xhsgrow.planning.brief import brief_format, render_brief, write_output
     from xhsgrow.specs import load_campaigns
 
     ws = workspace_from(ctx)
+    fmt = brief_format(out, format.value if format else None)
     (campaign,) = load_campaigns(ws, [campaign_id])
-    text = render_brief(campaign, fmt=format.value, lang=lang.value, templates=ws.templates_dir)
+    text = render_brief(campaign, fmt=fmt, lang=lang.value, templates=ws.templates_dir)
     if out is None:
         print(text, end="" if text.endswith("\n") else "\n")
         return

@@ -53,6 +53,14 @@ def render_brief(
         raise UsageError(f"{at}: template error: {exc.message or exc}") from None
 
 
+def brief_format(out: Path | None, given: str | None) -> str:
+    """The brief's format: ``given`` (--format), else --out's suffix (.md, .html), else md;
+    a ``given`` that contradicts a .md or .html suffix is a UsageError."""
+    from xhsgrow.rendering.formats import output_format
+
+    return output_format(out, given, formats=FORMATS, default="md")
+
+
 def write_output(path: Path, text: str) -> None:
     """Write atomically: a half-written brief never replaces a good one. Missing folders
     are made, as ``report --out`` makes them."""

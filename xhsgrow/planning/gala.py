@@ -121,8 +121,11 @@ def _night_peak(checks: list[RoundCheck]) -> tuple[float, list[str]]:
     """The busiest second: at each round's start, add every round running at that moment."""
     best, names = 0.0, []
     for c in checks:
+        # c.at - o.at, not o.at + duration: a round at the end of year 9999 must not overflow
         running = [
-            o for o in checks if o.at <= c.at < o.at + dt.timedelta(minutes=o.duration_minutes)
+            o
+            for o in checks
+            if o.at <= c.at and c.at - o.at < dt.timedelta(minutes=o.duration_minutes)
         ]
         total = sum(o.peak_rps for o in running)
         if total > best:

@@ -23,12 +23,25 @@ from typing import TYPE_CHECKING
 
 from xhsgrow.planning.result import Finding, Generation, ReferralDay, ReferralPlan
 from xhsgrow.rendering.filters import money
+from xhsgrow.specs.models import MAX_PEOPLE
 
 if TYPE_CHECKING:
     from xhsgrow.specs.models import ReferralCampaign, Tier
 
 #: Fewer users than this born into a generation on a day are not followed further.
 _NEGLIGIBLE = 1e-9
+#: The model stops growth when seed inviters and acquired users reach this many: more people
+#: than live on Earth. K ≥ 1 over a long window would otherwise grow past any float.
+MAX_USERS = float(MAX_PEOPLE)
+#: A number of invites no referrer reaches: an amount cap of more (a tiny reward under a large
+#: cap) never binds. Keeps ``floor(amount / reward)`` finite.
+_UNREACHABLE = 10**18
+
+
+def _whole(x: float) -> int:
+    """floor(x) for counts of invites and pairs, as ``_UNREACHABLE`` when it is huge or not a
+    number (math.floor raises on inf and NaN)."""
+    return math.floor(x) if x < _UNREACHABLE else _UNREACHABLE
 
 
 def implied_k(campaign: ReferralCampaign) -> float:
@@ -54,7 +67,7 @@ def referral_cap(campaign: ReferralCampaign) -> float | None:
     if caps.per_referrer_daily is not None:
         limits.append(caps.per_referrer_daily * cycle)
     if caps.per_referrer_daily_amount is not None and rewards.referrer > 0:
-        limits.append(math.floor(caps.per_referrer_daily_amount / rewards.referrer + 1e-9) * cycle)
+        limits.append(_whole(caps.per_referrer_daily_amount / rewards.referrer + 1e-9) * cycle)
     if caps.per_referrer_amount is not None:
         limit = _amount_cap(caps.per_referrer_amount, rewards.referrer, list(rewards.tiers))
         if limit is not None:
@@ -71,7 +84,7 @@ def _amount_cap(amount: float, per_invite: float, tiers: list[Tier]) -> int | No
     if per_invite <= 0:
         over = [t.invites for t in tiers if _tier_bonus_upto(tiers, t.invites) > amount + 1e-9]
         return min(over) - 1 if over else None
-    lo, hi = 0, math.floor(amount / per_invite + 1e-9)
+    lo, hi = 0, _whole(amount / per_invite + 1e-9)
     while lo < hi:  # cost is monotone in n: binary search for the last affordable n
         mid = (lo + hi + 1) // 2
         if cost(mid) <= amount + 1e-9:
@@ -122,6 +135,7 @@ def plan_referral(campaign: ReferralCampaign) -> tuple[ReferralPlan, list[Findin
     spent = 0.0
     referrer_paid = referee_paid = tier_paid = 0.0
     pool_day: int | None = None
+    full = False  # MAX_USERS reached
     days: list[ReferralDay] = []
     cumulative = 0.0
     for t in range(n_days):
@@ -138,6 +152,15 @@ def plan_referral(campaign: ReferralCampaign) -> tuple[ReferralPlan, list[Findin
                 arrivals.append([0.0] * n_days)
             arrivals[g + 1][t] = born
             new_today += born
+        room = MAX_USERS - a.seed_inviters - cumulative
+        if new_today > room:
+            # as many people as live on Earth: cut the day there and stop, as for the pool
+            fraction = max(0.0, room) / new_today
+            for gen in arrivals[1:]:
+                gen[t] *= fraction
+            new_today *= fraction
+            bonus_today *= fraction
+            full = True
         cost = new_today * per_pair + bonus_today
         if cost > 0 and spent + cost > pool + 1e-9:
             # the pool cannot pay the whole day: pay exactly what is left, then stop
@@ -154,7 +177,7 @@ def plan_referral(campaign: ReferralCampaign) -> tuple[ReferralPlan, list[Findin
         tier_paid += bonus_today
         cumulative += new_today
         days.append(ReferralDay(start + dt.timedelta(days=t), new_today, cumulative, cost, spent))
-        if pool_day is not None:
+        if pool_day is not None or full:
             days.extend(
                 ReferralDay(start + dt.timedelta(days=u), 0.0, cumulative, 0.0, spent)
                 for u in range(t + 1, n_days)
@@ -190,7 +213,7 @@ def plan_referral(campaign: ReferralCampaign) -> tuple[ReferralPlan, list[Findin
         per_pair=per_pair,
         acquired=acquired,
         total_users=a.seed_inviters + acquired,
-        pairs_paid=math.floor(acquired + 1e-6),
+        pairs_paid=_whole(acquired + 1e-6),
         rewards_paid=spent,
         referrer_paid=referrer_paid,
         referee_paid=referee_paid,
@@ -212,6 +235,7 @@ def _findings(campaign: ReferralCampaign, p: ReferralPlan) -> list[Finding]:
     out: list[Finding] = []
     cur = campaign.budget.currency
     n_days = len(p.days)
+    full = p.total_users >= MAX_USERS * (1 - 1e-9)
     if p.k_factor >= 1:
         if p.binds_first == "cap":
             en = (
@@ -228,6 +252,9 @@ def _findings(campaign: ReferralCampaign, p: ReferralPlan) -> list[Finding]:
         elif p.binds_first == "pool":
             en = f"the reward pool binds first: it runs out on {p.pool_runs_out}"
             zh = f"奖池先耗尽：{p.pool_runs_out}"
+        elif full:
+            en = "neither the pool nor the cap binds: growth runs until the model's ceiling"
+            zh = "奖池和上限都未生效：增长持续到模型上限"
         else:
             en = "neither the pool nor the cap binds: growth runs until the window closes"
             zh = "奖池和上限都未生效：增长持续到活动结束"
@@ -237,6 +264,17 @@ def _findings(campaign: ReferralCampaign, p: ReferralPlan) -> list[Finding]:
                 "k_at_least_one",
                 f"K = {p.k_factor:.2f} ≥ 1: every user brings more than one more; {en}",
                 f"K = {p.k_factor:.2f} ≥ 1：每个用户带来超过一个新用户；{zh}",
+                "referral.assumptions",
+            )
+        )
+    if full:
+        out.append(
+            Finding(
+                "warning",
+                "users_ceiling",
+                f"the plan reaches {MAX_USERS:,.0f} users, more than live on Earth, and stops "
+                "growing there: check the assumptions",
+                f"预计用户达到 {MAX_USERS:,.0f}，超过世界人口，模型在此停止增长：请检查假设",
                 "referral.assumptions",
             )
         )

@@ -8,46 +8,50 @@ from typing import Any
 
 from xhsgrow.errors import UsageError
 from xhsgrow.planning.result import Sweep, SweepRow
+from xhsgrow.specs.models import MAX_INVITES, MAX_MONEY, MAX_PEOPLE, MAX_ROUND_MINUTES
 
 MAX_STEPS = 200
 
 
 @dataclass(frozen=True)
 class Param:
+    """A sweepable key and its range: the bounds `validate` applies to the same key in a spec
+    (tests/test_plan_sweep.py checks they agree), so no swept value is one a spec could not
+    hold, and none makes the model overflow."""
+
     name: str
     section: str  # where it lives: "assumptions", "caps", "rewards", "gala", "rounds"
     lo: float
-    hi: float = math.inf
+    hi: float
     integer: bool = False
-    above_lo: bool = False  # lo itself is not allowed (> rather than >=)
 
 
 PARAMS: dict[str, dict[str, Param]] = {
     "referral": {
         p.name: p
         for p in (
-            Param("seed_inviters", "assumptions", 0, integer=True),
-            Param("invites_per_user", "assumptions", 0),
+            Param("seed_inviters", "assumptions", 0, MAX_PEOPLE, integer=True),
+            Param("invites_per_user", "assumptions", 0, 1000),
             Param("invite_conversion", "assumptions", 0, 1),
-            Param("cycle_days", "assumptions", 1, integer=True),
+            Param("cycle_days", "assumptions", 1, 365, integer=True),
             Param("decay", "assumptions", 0, 1),
             Param("eligible_share", "assumptions", 0, 1),
-            Param("pool", "caps", 0),
-            Param("per_referrer", "caps", 1, integer=True),
-            Param("referrer", "rewards", 0),
-            Param("referee", "rewards", 0),
+            Param("pool", "caps", 0, MAX_MONEY),
+            Param("per_referrer", "caps", 1, MAX_INVITES, integer=True),
+            Param("referrer", "rewards", 0, MAX_MONEY),
+            Param("referee", "rewards", 0, MAX_MONEY),
         )
     },
     "gala": {
         p.name: p
         for p in (
-            Param("peak_to_mean", "assumptions", 1),
+            Param("peak_to_mean", "assumptions", 1, 1000),
             Param("retention_decay", "assumptions", 0, 1),
             Param("retention_floor", "assumptions", 0, 1),
-            Param("capacity_rps", "gala", 1, integer=True),
-            Param("expected_participants", "rounds", 0, integer=True),
-            Param("interactions_per_participant", "rounds", 0),
-            Param("duration_minutes", "rounds", 1, integer=True),
+            Param("capacity_rps", "gala", 1, 1_000_000_000, integer=True),
+            Param("expected_participants", "rounds", 0, MAX_PEOPLE, integer=True),
+            Param("interactions_per_participant", "rounds", 0, 100_000),
+            Param("duration_minutes", "rounds", 1, MAX_ROUND_MINUTES, integer=True),
         )
     },
     "partnership": {},
@@ -93,16 +97,23 @@ def parse_sweep(text: str, kind: str) -> tuple[Param, list[float]]:
         raise UsageError(f"--sweep {text!r}: STEPS must be between 1 and {MAX_STEPS}")
     if steps == 1 and hi != lo:
         raise UsageError(f"--sweep {text!r}: one step needs LO = HI; use 2 or more steps")
+    # the ends first: between the bounds, no step overflows (hi - lo) or rounds an infinity
+    for v in (lo, hi):
+        v = float(round(v)) if param.integer else v
+        if not param.lo <= v <= param.hi:
+            raise UsageError(
+                f"--sweep {text!r}: {name} must be at least {_bound(param.lo)} and at most "
+                f"{_bound(param.hi)} (got {v:g})"
+            )
     values = [lo + (hi - lo) * i / (steps - 1) for i in range(steps)] if steps > 1 else [lo]
     if param.integer:
         values = list(dict.fromkeys(float(round(v)) for v in values))
-    for v in (values[0], values[-1]):
-        if v < param.lo or v > param.hi:
-            upper = "" if math.isinf(param.hi) else f" and at most {param.hi:g}"
-            raise UsageError(
-                f"--sweep {text!r}: {name} must be at least {param.lo:g}{upper} (got {v:g})"
-            )
     return param, values
+
+
+def _bound(x: float) -> str:
+    """1,000,000,000 rather than 1e+09: bounds are read, not computed with."""
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:g}"
 
 
 def with_value(campaign: Any, param: Param, value: float) -> Any:

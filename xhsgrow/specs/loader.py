@@ -16,6 +16,7 @@ from xhsgrow.specs.locate import Path as KeyPath
 from xhsgrow.specs.locate import dotted, key_positions, locate
 
 MAX_BYTES = 1_000_000
+_PLURAL = {"spec": "specs", "settings": "settings files"}
 # as text, not compiled at import: only a file with a syntax error needs them
 _TOML_POS = r"\s*\(at line (\d+), column (\d+)\)\s*$"
 _TOML_EOF = r"\s*\(at end of document\)\s*$"
@@ -47,8 +48,11 @@ class Source:
         return Problem(self.path, line, col, dotted(key), message)
 
 
-def read_toml(path: Path, *, display: str | None = None) -> Source:
-    """Read and parse a TOML file; every way it can fail is one clear Problem."""
+def read_toml(
+    path: Path, *, display: str | None = None, what: typing.Literal["spec", "settings"] = "spec"
+) -> Source:
+    """Read and parse a TOML file; every way it can fail is one clear Problem. ``what`` names
+    the file in them: "spec" or "settings"."""
     shown = display or str(path)
 
     def fail(message: str, line: int = 1, col: int = 1) -> SpecError:
@@ -57,14 +61,14 @@ def read_toml(path: Path, *, display: str | None = None) -> Source:
     if not path.exists():
         raise fail("no such file")
     if path.is_dir():
-        raise fail("is a directory, not a spec file")
+        raise fail(f"is a directory, not a {what} file")
     if not path.is_file():
         # a FIFO or device would block or never end; specs are plain files
         raise fail("not a regular file")
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise fail(f"file is {size:,} bytes; specs are limited to {MAX_BYTES:,}")
+            raise fail(f"file is {size:,} bytes; {_PLURAL[what]} are limited to {MAX_BYTES:,}")
         raw = path.read_bytes()
     except PermissionError:
         raise fail("permission denied") from None
@@ -246,6 +250,21 @@ def _no_pydantic_plugins() -> Iterator[None]:
             os.environ[name] = before
 
 
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _huge_integers(value: Any, key: KeyPath = ()) -> Iterator[KeyPath]:
+    """Keys holding an integer beyond TOML's 64-bit range (Python's parser accepts any size)."""
+    if isinstance(value, dict):
+        for name, item in value.items():
+            yield from _huge_integers(item, (*key, name))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _huge_integers(item, (*key, i))
+    elif isinstance(value, int) and not _INT64[0] <= value <= _INT64[1]:
+        yield key  # (True and False are ints, but within range)
+
+
 def check_source(src: Source) -> tuple[Any, list[Problem]]:
     """Validate a parsed spec. Returns (campaign or None, problems)."""
     from pydantic import ValidationError
@@ -255,10 +274,16 @@ def check_source(src: Source) -> tuple[Any, list[Problem]]:
     from xhsgrow.specs.secrets import find_secrets
 
     problems: list[Problem] = []
-    secret_paths: set[KeyPath] = set()
+    reported: set[KeyPath] = set()
     for key, reason in find_secrets(src.data):
-        secret_paths.add(key)
+        reported.add(key)
         problems.append(src.problem(key, reason))
+    for key in _huge_integers(src.data):
+        # reported once, here: pydantic would accept most of them and the plan would crash
+        reported.add(key)
+        problems.append(
+            src.problem(key, "integer out of range: TOML integers are 64-bit (at most 2^63 - 1)")
+        )
 
     # The id check needs only the raw value, so it is reported alongside every other problem.
     stem = Path(src.path).stem
@@ -291,7 +316,7 @@ def check_source(src: Source) -> tuple[Any, list[Problem]]:
         errors = exc.errors(include_url=False)
         for err in errors:
             loc = tuple(err["loc"])
-            if loc in secret_paths or _misspelt(loc, err, errors):
+            if loc in reported or _misspelt(loc, err, errors):
                 continue
             problems.append(src.problem(loc, _message(model, err)))
         return None, problems

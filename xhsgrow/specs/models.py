@@ -29,10 +29,19 @@ Curve = Literal["linear", "front-loaded", "back-loaded", "checkpoints", "phases"
 Dimension = Literal["region", "channel", "age_band"]
 SegmentMetric = Literal["acquired", "activated", "merchants_onboarded", "cost"]
 
+#: Upper bounds that keep the plan's arithmetic finite; each is far above any real campaign
+#: (docs/specs.md, "Conventions"). `plan --sweep` applies the same bounds.
+MAX_MONEY = 10**15  # a thousand trillion, in any currency
+MAX_PEOPLE = 10_000_000_000  # more people than live on Earth
+MAX_INVITES = 1_000_000  # rewarded invites of one referrer
+MAX_ROUND_MINUTES = 24 * 60  # a red-envelope round is one moment of the night, not days
+
 Rate = Annotated[float, Ge(0), Le(1)]
-Money = Annotated[float, Ge(0)]
+Money = Annotated[float, Ge(0), Le(MAX_MONEY)]
 Count = Annotated[int, Ge(0)]
+People = Annotated[int, Ge(0), Le(MAX_PEOPLE)]
 Positive = Annotated[int, Gt(0)]
+Invites = Annotated[int, Gt(0), Le(MAX_INVITES)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 DivisionCode = Annotated[str, StringConstraints(pattern=r"^[1-8][0-9]{5}$")]
@@ -60,7 +69,9 @@ def _empty() -> list[Any]:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    # allow_inf_nan=False: TOML has `inf` and `nan`, but no amount, rate or assumption is
+    # infinite, and one would print as ¥inf, as `Infinity` (not JSON) or crash the plan
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True, allow_inf_nan=False)
 
 
 # --- common part -------------------------------------------------------------------------
@@ -202,11 +213,11 @@ class Rewards(_Model):
 class Caps(_Model):
     """Limits on rewards, per referrer and in total."""
 
-    per_referrer_daily: Positive | None = None
+    per_referrer_daily: Invites | None = None
     """Rewarded invites per day."""
     per_referrer_daily_amount: Money | None = None
     """Reward money per referrer per day."""
-    per_referrer: Positive | None = None
+    per_referrer: Invites | None = None
     """Rewarded invites per campaign."""
     per_referrer_amount: Money | None = None
     """Reward money per referrer over the campaign."""
@@ -244,13 +255,13 @@ class ReferralAssumptions(_Model):
     """What `xhsgrow plan` assumes about sharing (docs/plan.md). K = invites_per_user ×
     invite_conversion × eligible_share."""
 
-    seed_inviters: Count = 100_000
+    seed_inviters: People = 100_000
     """Existing users who start inviting on the first day (generation 0)."""
-    invites_per_user: Annotated[float, Ge(0)] = 5.0
+    invites_per_user: Annotated[float, Ge(0), Le(1000)] = 5.0
     """Invites an inviter sends over one viral cycle."""
     invite_conversion: Rate = 0.08
     """Share of invites that become qualifying referees."""
-    cycle_days: Positive = 3
+    cycle_days: Annotated[int, Gt(0), Le(365)] = 3
     """Viral cycle time: days over which a new user's invites convert."""
     decay: Rate = 0.05
     """Share by which sharing falls per cycle as the campaign ages."""
@@ -440,15 +451,15 @@ class Round(_Model):
     """Name of the round."""
     at: dt.datetime
     """Broadcast time (local time in the window's timezone)."""
-    duration_minutes: Positive = 10
-    """How long the round stays open."""
+    duration_minutes: Annotated[int, Gt(0), Le(MAX_ROUND_MINUTES)] = 10
+    """How long the round stays open (at most a day); it closes inside the window."""
     prize_pool: Money
     """Money given away in the round."""
     top_prize: Money | None = None
     """Largest single prize in the round."""
-    expected_participants: Count
+    expected_participants: People
     """People expected to take part."""
-    interactions_per_participant: Annotated[float, Ge(0)] = 20.0
+    interactions_per_participant: Annotated[float, Ge(0), Le(100_000)] = 20.0
     """Requests (shakes, taps) per participant during the round."""
     mechanic: Literal["shake", "tap", "lottery", "card_collect", "share_assist", "quiz"] = "shake"
     """How people take part."""
@@ -483,7 +494,7 @@ class WarmUpTask(_Model):
 class GalaAssumptions(_Model):
     """What `xhsgrow plan` assumes for the night and after it (docs/plan.md)."""
 
-    peak_to_mean: Annotated[float, Ge(1)] = 3.0
+    peak_to_mean: Annotated[float, Ge(1), Le(1000)] = 3.0
     """Peak-second request rate over a round's mean rate."""
     retention_decay: Rate = 0.2
     """Daily decay of gala new users' activity after the night."""
@@ -500,7 +511,7 @@ class GalaSection(_Model):
     """Gala date; derived from the lunar calendar."""
     eve_override: bool = False
     """Allow an eve that is not Lunar New Year's Eve."""
-    capacity_rps: Positive
+    capacity_rps: Annotated[int, Gt(0), Le(1_000_000_000)]
     """Provisioned peak requests per second."""
     phases: Annotated[list[Phase], MinLen(1)]
     """warm_up, gala_night, retention: in order, shares summing to 1."""

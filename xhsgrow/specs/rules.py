@@ -65,6 +65,12 @@ def _inside(c: Campaign, day: dt.date) -> bool:
     return c.window.start <= day <= c.window.end
 
 
+def _time_left(at: dt.datetime, last_day: dt.date) -> dt.timedelta:
+    """From ``at`` to the midnight that ends ``last_day``, without building a datetime past it
+    (the window may end on 9999-12-31)."""
+    return dt.datetime.combine(last_day, dt.time()) - at + dt.timedelta(days=1)
+
+
 def _pacing(c: Campaign) -> Iterator[Finding]:
     p = c.pacing
     if p.curve == "checkpoints" and not p.checkpoints:
@@ -303,6 +309,12 @@ def _gala(c: GalaCampaign) -> Iterator[Finding]:
                 (*where, "at"),
                 f"round at {rd.at:%Y-%m-%d %H:%M} is outside the window "
                 f"{c.window.start}..{c.window.end}",
+            )
+        elif dt.timedelta(minutes=rd.duration_minutes) > _time_left(rd.at, c.window.end):
+            yield (
+                (*where, "duration_minutes"),
+                f"the round opens at {rd.at:%Y-%m-%d %H:%M} and runs {rd.duration_minutes:,} "
+                f"minutes, past the end of the window on {c.window.end}",
             )
         if rd.top_prize is not None and rd.top_prize > rd.prize_pool:
             yield (*where, "top_prize"), "top prize is larger than the round's prize pool"
