@@ -54,6 +54,17 @@ def test_init_refuses_to_overwrite(invoke, tmp_path: Path) -> None:  # type: ign
     assert spec.read_text("utf-8").startswith("# my edits")
 
 
+def test_init_does_not_write_through_a_dangling_link(invoke, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "growth" / "campaigns").mkdir(parents=True)
+    elsewhere = tmp_path / "elsewhere"
+    (tmp_path / "growth" / "campaigns" / "example-gala.toml").symlink_to(elsewhere / "t.toml")
+    result = invoke("init", "growth")
+    assert result.exit_code == 2
+    assert "example-gala.toml already exists; init never overwrites" in result.stderr
+    assert not elsewhere.exists()
+    assert not (tmp_path / "growth" / "xhsgrow.toml").exists()
+
+
 def test_init_in_the_current_folder(invoke, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     assert invoke("init").exit_code == 0
     assert (tmp_path / "campaigns" / "example-referral.toml").is_file()
@@ -175,6 +186,25 @@ def test_new_with_a_schemas_folder_that_is_a_file_is_one_line_and_writes_no_spec
     assert result.exit_code == 0, result.output
     assert (workspace / "campaigns" / "cny.toml").is_file()
     assert (workspace / "schemas" / "gala.schema.json").is_file()
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_new_does_not_write_through_a_dangling_link(invoke, workspace: Path, force: bool) -> None:  # type: ignore[no-untyped-def]
+    # `exists()` is False for a dangling link: `new` said "created campaigns/y.toml" and wrote
+    # the scaffold at the link's target, making its folders wherever it pointed (outside the
+    # workspace here). With --force too: replacing someone's link is not `new`'s to decide.
+    elsewhere = workspace.parent / f"{workspace.name}-elsewhere"
+    link = workspace / "campaigns" / "y.toml"
+    link.symlink_to(elsewhere / "deep" / "target.toml")
+    result = invoke("new", "gala", "y", *(["--force"] if force else []))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"Error: campaigns/y.toml is a dangling link (to {elsewhere}/deep/target.toml, which "
+        "does not exist)",
+        "Hint: remove the link (rm campaigns/y.toml) or create its target first",
+    ]
+    assert not elsewhere.exists()
+    assert link.is_symlink() and not (workspace / "schemas").exists()
 
 
 @pytest.mark.parametrize("bad_id", ["Gala 2027", "_gala", "gala.2027", "盛典"])
@@ -343,6 +373,26 @@ def test_list_json(invoke, bundled: Path) -> None:  # type: ignore[no-untyped-de
             "currency": "CNY",
         }
     ]
+
+
+@pytest.mark.parametrize("command", [["list"], ["validate"], ["show", "x"], ["fmt", "--check"]])
+def test_a_campaigns_file_is_one_error_for_every_command(  # type: ignore[no-untyped-def]
+    invoke, workspace: Path, command: list[str]
+) -> None:
+    # `list` said "0 campaign(s)" (exit 0) where `validate` called it an error
+    (workspace / "campaigns").rmdir()
+    (workspace / "campaigns").write_text("not a folder\n", "utf-8")
+    result = invoke(*command)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "Error: campaigns is a file, not the folder of campaign specs",
+        "Hint: move it away; `xhsgrow new KIND ID` then creates the folder",
+    ]
+
+
+def test_list_without_a_campaigns_folder_is_empty(invoke, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = invoke("list", "--format", "json")
+    assert (result.exit_code, json.loads(result.stdout)) == (0, [])
 
 
 def test_list_with_an_invalid_spec_fails(invoke, bundled: Path) -> None:  # type: ignore[no-untyped-def]

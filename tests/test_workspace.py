@@ -119,6 +119,13 @@ BROKEN_SETTINGS = [
         ],
     ),
     (
+        # checked when the settings load, at its line: not first by `outreach send`, in words
+        # that read as if its --quiet-hours option were wrong
+        "quiet-hours",
+        'currency = "CNY"\nquiet_hours = "late"\n',
+        ["xhsgrow.toml:2:1: quiet_hours: 'late': expected HH:MM-HH:MM (e.g. 21:00-08:00) or none"],
+    ),
+    (
         "syntax",
         'timezone = "Asia/Shanghai\n',
         [
@@ -137,3 +144,17 @@ def test_broken_settings_file(invoke, tmp_path: Path, text: str, lines: list[str
     result = invoke("list")
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [f"Error: {lines[0]}", *lines[1:]]
+
+
+@pytest.mark.parametrize("value", ["22:30-07:00", "none", "09:00-09:00"])
+def test_quiet_hours_setting_that_parses(tmp_path: Path, value: str) -> None:
+    root = make_workspace(tmp_path / "ws", settings=f'quiet_hours = "{value}"\n')
+    assert open_workspace(start=root).settings.quiet_hours == value
+
+
+def test_a_folder_named_like_the_settings_file(invoke, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    make_workspace(tmp_path)
+    (tmp_path / "xhsgrow.toml").mkdir()
+    result = invoke("list")
+    assert result.exit_code == 2
+    assert result.stderr == "Error: xhsgrow.toml:1:1: is a directory, not a settings file\n"

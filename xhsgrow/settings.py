@@ -67,7 +67,7 @@ def load_settings_file(path: Path, *, display: str | None = None) -> Settings:
     """Read xhsgrow.toml; SpecError with every problem (line and column) when it is broken."""
     from xhsgrow.specs.loader import _message, read_toml
 
-    src = read_toml(path, display=display)
+    src = read_toml(path, display=display, what="settings")
     try:
         settings = Settings.model_validate(src.data, strict=True)
     except ValidationError as exc:
@@ -98,6 +98,17 @@ def load_settings_file(path: Path, *, display: str | None = None) -> Settings:
         problems.append(
             src.problem(("timezone",), f"unknown timezone '{settings.timezone}' (use an IANA name)")
         )
+    if "quiet_hours" in src.data:
+        # checked here, at its line, rather than when `outreach send` reads it as if it were
+        # the --quiet-hours option; imported only when set: the outreach modules are heavy
+        from xhsgrow.errors import UsageError
+        from xhsgrow.outreach.send import parse_quiet_hours
+
+        try:
+            parse_quiet_hours(settings.quiet_hours)
+        except UsageError as exc:
+            message = exc.message.removeprefix("quiet hours ")  # the key says it already
+            problems.append(src.problem(("quiet_hours",), message))
     if problems:
         raise SpecError(problems)
     return settings

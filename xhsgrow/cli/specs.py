@@ -149,7 +149,10 @@ def _spec_paths(ctx: typer.Context, paths: list[Path] | None) -> list[Path]:
     from xhsgrow.cli.app import workspace_from
 
     if not paths:
+        from xhsgrow.specs.store import check_campaigns_dir
+
         ws = workspace_from(ctx)
+        check_campaigns_dir(ws)  # a file in its place: the same error as `list` gives
         if not ws.campaigns_dir.is_dir():
             raise UsageError(
                 f"no campaigns/ folder in {ws.root}",

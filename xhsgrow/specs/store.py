@@ -122,9 +122,24 @@ def _spec_target(ws: Workspace, kind: str, campaign_id: str, *, force: bool) -> 
             f"'{campaign_id}' is not a valid id: use lower-case letters, digits, '-' and '_'"
         )
     path = ws.spec_path(campaign_id)
+    _refuse_dangling_link(path)
     if path.exists() and not force:
         raise UsageError(f"{display_path(path)} already exists", hint="use --force to overwrite it")
     return path
+
+
+def _refuse_dangling_link(path: Path) -> None:
+    """A symlink to nothing is refused, --force or not: writing through it would create its
+    target (and the target's folders) wherever it points, even outside the workspace, and
+    replacing it would silently undo whoever made the link."""
+    import os
+
+    if path.is_symlink() and not path.exists():
+        raise UsageError(
+            f"{display_path(path)} is a dangling link (to {os.readlink(path)}, which does not "
+            "exist)",
+            hint=f"remove the link (rm {display_path(path)}) or create its target first",
+        )
 
 
 def _write_new(path: Path, text: str) -> None:
@@ -152,7 +167,7 @@ def init_workspace(root: Path) -> list[Path]:
 
     settings_path = root / SETTINGS_FILE
     targets = [settings_path, *(root / "campaigns" / f"{i}.toml" for i in EXAMPLE_IDS.values())]
-    existing = [p for p in targets if p.exists()]
+    existing = [p for p in targets if p.exists() or p.is_symlink()]  # a dangling link too
     if existing:
         raise UsageError(
             f"{existing[0]} already exists; init never overwrites",
@@ -314,8 +329,27 @@ def validate_paths(paths: list[Path]) -> ValidationReport:
     return report
 
 
+def check_campaigns_dir(ws: Workspace) -> None:
+    """campaigns/ may be missing (a workspace with no campaigns yet), but a file or a dangling
+    link in its place is an error: it would read as "no campaigns" and hide the mistake."""
+    folder = ws.campaigns_dir
+    if folder.is_dir() or not (folder.exists() or folder.is_symlink()):
+        return
+    if not folder.exists():
+        what = "a dangling link"
+    elif folder.is_file():
+        what = "a file"
+    else:
+        what = "a special file"  # a FIFO, a socket, a device
+    raise UsageError(
+        f"{display_path(folder)} is {what}, not the folder of campaign specs",
+        hint="move it away; `xhsgrow new KIND ID` then creates the folder",
+    )
+
+
 def load_campaigns(ws: Workspace, ids: list[str] | None = None) -> list[Any]:
     """The workspace's campaigns (all, or the given ids in order); any invalid spec is an error."""
+    check_campaigns_dir(ws)
     if ids:
         missing = [i for i in ids if not ws.spec_path(i).exists()]
         if missing:
