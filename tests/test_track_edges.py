@@ -578,42 +578,33 @@ def test_parquet_text_event_and_campaign_are_trimmed_like_every_text_value(
     assert (m["acquired"], m["cost"], m["retention_d1"]) == (2, 5.0, 0.5)
 
 
-def test_an_address_with_an_octet_above_255_is_not_ipv4_and_is_its_own_cluster(
-    tmp_path: Path, invoke
+@pytest.mark.parametrize(
+    "third, flagged",
+    [
+        ("10.9.10.3", True),  # a real address in the same /24: 3 > 2, flagged
+        ("10.9.9.300", False),  # 300 > 255 (was read as 10.9.10.44)
+        ("10.9.10.1.5", False),  # five parts (was read by its first four)
+        ("010.9.10.3", False),  # a leading zero: not dotted-decimal
+    ],
+)
+def test_only_an_ipv4_address_falls_in_a_cluster(
+    tmp_path: Path, invoke, third: str, flagged: bool
 ) -> None:  # type: ignore[no-untyped-def]
     # docs/metrics.md, fraud flags: "ip_cluster: more than fraud.max_referees_per_ip_cluster
     # fall in one IPv4 cluster of fraud.ip_cluster_prefix bits ... an address that is not
-    # IPv4 is its own cluster". Limit 2 per /24 (referral.toml).
-    #   r1's referees: 10.9.10.1 and 10.9.10.2 (one /24: 2, not more than 2) and
-    #   10.9.9.300 (not an IPv4 address: 300 > 255), its own cluster -> not flagged.
+    # dotted-decimal IPv4 ... is its own cluster". Limit 2 per /24 (referral.toml).
+    #   r1's referees: 10.9.10.1 and 10.9.10.2 (one /24: 2, not more than 2) and a third:
+    #   in that /24 it makes 3 (flagged); not an IPv4 address, it is its own cluster.
     make_workspace(tmp_path, DATA / "referral.toml")
     data = csv_file(
         tmp_path / "e.csv",
         [
             "2025-01-10 10:00:00,signup,a1,ref,,,,r1,,da1,10.9.10.1",
             "2025-01-10 11:00:00,signup,a2,ref,,,,r1,,da2,10.9.10.2",
-            "2025-01-10 12:00:00,signup,a3,ref,,,,r1,,da3,10.9.9.300",
+            f"2025-01-10 12:00:00,signup,a3,ref,,,,r1,,da3,{third}",
         ],
     )
-    assert _flags_of(_track_json(invoke, data)) == {}
-
-
-def test_an_address_of_five_parts_is_not_ipv4_and_is_its_own_cluster(
-    tmp_path: Path, invoke
-) -> None:  # type: ignore[no-untyped-def]
-    # The same rule: r2's referees 10.8.8.1 and 10.8.8.2 share 10.8.8.0/24 (2, allowed);
-    # '10.8.8.1.5' has five parts, so it is not an IPv4 address: its own cluster. Not
-    # flagged.
-    make_workspace(tmp_path, DATA / "referral.toml")
-    data = csv_file(
-        tmp_path / "e.csv",
-        [
-            "2025-01-10 10:00:00,signup,b1,ref,,,,r2,,db1,10.8.8.1",
-            "2025-01-10 11:00:00,signup,b2,ref,,,,r2,,db2,10.8.8.2",
-            "2025-01-10 12:00:00,signup,b3,ref,,,,r2,,db3,10.8.8.1.5",
-        ],
-    )
-    assert _flags_of(_track_json(invoke, data)) == {}
+    assert _flags_of(_track_json(invoke, data)) == ({"r1": ["ip_cluster"]} if flagged else {})
 
 
 def test_a_burst_within_ten_minutes_is_measured_to_the_microsecond(tmp_path: Path, invoke) -> None:  # type: ignore[no-untyped-def]
