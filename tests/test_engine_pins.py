@@ -233,7 +233,8 @@ def test_integer_division_truncates_on_both_and_the_calendar_day_floors(
         duck,
         spark,
         lambda d: (
-            f"SELECT {d.minute_of('-1')}, {d.floor_div('-1', 1_000_000)}, {d.day_number('-1', 'UTC')}"
+            f"SELECT {d.minute_of('-1')}, {d.floor_div('-1', 1_000_000)}, "
+            f"{d.day_number('-1', 'UTC')}"
         ),
     )
     assert answers == [[(-1, -1, -1)]] * (1 + len(SESSION_ZONES))
