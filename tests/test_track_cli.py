@@ -138,6 +138,24 @@ def test_an_error_names_where_the_source_was_set(  # type: ignore[no-untyped-def
     )
 
 
+@pytest.mark.parametrize(
+    "header",
+    ["event_time,event,user_id,campaign,user_id", "event_time;event;User_ID;campaign;user_id"],
+)
+def test_a_csv_header_naming_a_column_twice_is_refused(invoke, events: Path, header: str) -> None:  # type: ignore[no-untyped-def]
+    """DuckDB would read the first and rename the second: which holds the users is a guess."""
+    sep = ";" if ";" in header else ","
+    row = sep.join(["2025-01-11 10:00:00", "signup", "1", "ref", "2"])
+    data = events.parent / "dup.csv"
+    data.write_text(f"{header}\n{row}\n", "utf-8")
+    r = invoke("track", "--data", str(data), "--as-of", "2025-01-16")
+    assert r.exit_code == 2
+    name = header.split(sep)[-1]
+    assert r.stderr.splitlines()[0] == (
+        f"Error: --data {data}: {data}: the header names column '{name}' twice"
+    )
+
+
 def test_help_has_an_example(invoke) -> None:  # type: ignore[no-untyped-def]
     r = invoke("track", "--help")
     assert r.exit_code == 0

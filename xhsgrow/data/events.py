@@ -295,6 +295,8 @@ def open_events(data: str, settings: Any = None) -> EventSource:
                 f"--data {data}: no line is a JSON object",
                 hint='JSON Lines holds one object per line: {"event_time": ..., "event": ...}',
             )
+        if fmt == "csv":
+            _refuse_repeated_columns(con, files, mapping, data)
         lower = {name.lower(): name for name in types}
         select: list[str] = []
         col_types: dict[str, str] = {}
@@ -371,6 +373,43 @@ def open_events(data: str, settings: Any = None) -> EventSource:
         src.close()
         raise
     return src
+
+
+def _refuse_repeated_columns(
+    con: Any, files: list[str], mapping: dict[str, str], data: str
+) -> None:
+    """Refuse a CSV header that names a contract column twice (``user_id,...,user_id``, in
+    any case): DuckDB would read the first and rename the second ``user_id_1``, and which
+    column holds the users would be a guess. Headers are read with the delimiter DuckDB
+    found in the first file; a .zst file is not looked into."""
+    import csv
+    import gzip
+
+    import duckdb
+
+    try:
+        (sep,) = con.execute("SELECT Delimiter FROM sniff_csv(?)", [files[0]]).fetchone()
+    except (duckdb.Error, TypeError):
+        return  # (the read itself will say what is wrong)
+    wanted = {mapping.get(c, c).strip().lower() for c in COLUMNS}
+    for path in files:
+        if path.lower().endswith(".zst"):
+            continue
+        opener: Any = gzip.open if path.lower().endswith(".gz") else open
+        try:
+            with opener(path, "rt", encoding="utf-8-sig", errors="replace", newline="") as fh:
+                header = next(csv.reader(fh, delimiter=sep), [])
+        except (OSError, EOFError, csv.Error):
+            continue
+        seen: set[str] = set()
+        for name in header:
+            key = name.strip().lower()
+            if key in wanted and key in seen:
+                raise UsageError(
+                    f"--data {data}: {path}: the header names column '{name.strip()}' twice",
+                    hint="rename or drop one of them: which one holds the values is a guess",
+                )
+            seen.add(key)
 
 
 #: The ``ev`` columns, in order: the typed contract columns and ``reason``.
