@@ -105,12 +105,19 @@ def share_at(points: list[tuple[dt.date, float]], as_of: dt.date) -> float:
     return dict(points)[as_of]
 
 
+#: A pace this close below a threshold is on it: 11 / (25 × 11/20) is 0.8 by hand but
+#: 0.7999999999999999 in floating point, and a user checking the figure would call it at risk.
+PACE_TOLERANCE = 1e-9
+
+
 def status_of(pace: float | None, on_track: float, at_risk: float) -> TargetStatus:
+    """on_track when pace >= on_track, at_risk when pace >= at_risk (each to within
+    PACE_TOLERANCE), off_track below; no_data without a pace."""
     if pace is None:
         return "no_data"
-    if pace >= on_track:
+    if pace >= on_track - PACE_TOLERANCE:
         return "on_track"
-    if pace >= at_risk:
+    if pace >= at_risk - PACE_TOLERANCE:
         return "at_risk"
     return "off_track"
 
@@ -163,7 +170,7 @@ def ceiling(
     pace = target / actual if actual > 0 else None
     if actual <= target:
         status: TargetStatus = "on_track"
-    elif pace is not None and pace >= thresholds.at_risk:
+    elif pace is not None and pace >= thresholds.at_risk - PACE_TOLERANCE:
         status = "at_risk"
     else:
         status = "off_track"
