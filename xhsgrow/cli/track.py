@@ -275,16 +275,15 @@ def _table(result: Any, by: str | None) -> None:
                 if s.dimension != by:
                     continue
                 label = f"{s.label} ({s.value})" if s.label != s.value else s.value
+                goals = s.targets  # (one line each in the cell)
                 seg.add_row(
                     label,
                     _fmt(s.metrics.get("acquired")),
                     _fmt(s.metrics.get("activated")),
                     _fmt(s.metrics.get("cost"), "money"),
                     _fmt(s.metrics.get("merchants_onboarded")),
-                    f"{_fmt(s.target.target)} {_SHORT.get(s.target.metric, s.target.metric)}"
-                    if s.target
-                    else "",
-                    _status(s.target.status) if s.target else "",
+                    "\n".join(f"{_fmt(t.target)} {_SHORT.get(t.metric, t.metric)}" for t in goals),
+                    "\n".join(_status(t.status) for t in goals),
                 )
             console.print(seg)
     q = result.data_quality
@@ -335,9 +334,9 @@ def _csv(result: Any, by: str | None) -> None:
         for t in c.targets:
             w.writerow(target_row(c, "", "", t))
         for s in c.segments:
-            if s.target is not None:
-                w.writerow(target_row(c, s.dimension, s.value, s.target))
-            elif s.dimension == by:
+            for t in s.targets:  # one line per segment target
+                w.writerow(target_row(c, s.dimension, s.value, t))
+            if not s.targets and s.dimension == by:
                 for metric, v in s.metrics.items():
                     head = (c.id, c.status, c.as_of, s.dimension, s.value, metric, "segment")
                     w.writerow([*head, "", num(v), "", "", "", ""])

@@ -242,7 +242,7 @@ def build_result(
     elif as_of > c.window.end:
         status = "ended"
     else:
-        statuses = [t.status for t in targets] + [s.target.status for s in segments if s.target]
+        statuses = [t.status for t in targets] + [t.status for s in segments for t in s.targets]
         status = worst(statuses)
     last = min(as_of, c.window.end)
     daily = tuple(
@@ -298,7 +298,9 @@ def _segments(
         acc = rows.setdefault(key, {})
         for metric, v in figures.items():
             acc[metric] = acc.get(metric, 0) + v
-    targets = {(t.dimension, t.value): t for t in c.targets.segments}
+    targets: dict[tuple[str, str], list[Any]] = {}
+    for t in c.targets.segments:
+        targets.setdefault((t.dimension, t.value), []).append(t)
     for dim, value in targets:
         if (dim, value) not in rows:
             if dim == "region":
@@ -321,10 +323,8 @@ def _segments(
             "cost": round(float(figures.get("cost", 0)), 2),
             "merchants_onboarded": int(figures.get("merchants_onboarded", 0)),
         }
-        spec = targets.get((dim, value))
-        result = None
-        if spec is not None:
-            result = pacing.cumulative(
+        results = tuple(
+            pacing.cumulative(
                 spec.metric,
                 float(spec.target),
                 float(metrics.get(spec.metric) or 0),
@@ -332,8 +332,11 @@ def _segments(
                 thresholds,
                 started=started,
             )
+            for spec in targets.get((dim, value), [])
+        )
         label = divisions.name(value) if dim == "region" else value
-        out.append(SegmentResult(dim, value, label, metrics, result))
+        first = results[0] if results else None
+        out.append(SegmentResult(dim, value, label, metrics, first, results))
     return tuple(out)
 
 

@@ -48,7 +48,14 @@ class SegmentResult:
     value: str
     label: str  # e.g. the province name for a region code
     metrics: dict[str, float | int | None]  # acquired, activated, cost, merchants_onboarded
-    target: TargetResult | None = None  # when the spec sets a segment target
+    target: TargetResult | None = None  # the spec's (first) segment target on this row
+    #: every spec segment target on this row, in spec order (one per metric: a row may carry
+    #: an acquired and an activated target); ``target`` is the first, kept for old readers
+    targets: tuple[TargetResult, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.target is not None and not self.targets:
+            object.__setattr__(self, "targets", (self.target,))
 
 
 @dataclass(frozen=True)
