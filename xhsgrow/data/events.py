@@ -388,7 +388,8 @@ def _refuse_repeated_columns(
     import duckdb
 
     try:
-        (sep,) = con.execute("SELECT Delimiter FROM sniff_csv(?)", [files[0]]).fetchone()
+        query = "SELECT Delimiter FROM sniff_csv(?, sample_size = 2048)"  # (the first lines)
+        (sep,) = con.execute(query, [files[0]]).fetchone()
     except (duckdb.Error, TypeError):
         return  # (the read itself will say what is wrong)
     wanted = {mapping.get(c, c).strip().lower() for c in COLUMNS}
