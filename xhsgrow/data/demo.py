@@ -1429,20 +1429,15 @@ def _make_folder(out: Path) -> None:
 
 
 def format_for(out: Path, fmt: str | None) -> str:
-    """The format named by ``fmt``, or by the file's suffix (default parquet); they must agree."""
-    by_suffix = SUFFIXES.get(out.suffix.lower())
-    if fmt is None:
-        if out.suffix and by_suffix is None:
-            raise UsageError(
-                f"cannot tell the format of {out} from '{out.suffix}'",
-                hint="use a .parquet, .csv or .jsonl file name, or --format",
-            )
-        return by_suffix or "parquet"
-    if fmt not in FORMATS:
+    """The format named by ``fmt``, or by the file's suffix (default parquet); they must agree
+    (the rule of report and brief --out, rendering.formats)."""
+    from xhsgrow.rendering.formats import output_format
+
+    if fmt is not None and fmt not in FORMATS:
         raise UsageError(f"unknown format '{fmt}'; expected one of {', '.join(FORMATS)}")
-    if by_suffix and by_suffix != fmt:
-        raise UsageError(f"{out} looks like {by_suffix} but --format is {fmt}")
-    return fmt
+    return output_format(
+        out, fmt, formats=FORMATS, default="parquet", suffixes=SUFFIXES, refuse_unknown=True
+    )
 
 
 def write_demo_events(
