@@ -25,6 +25,7 @@ from xhsgrow.tracking.dialect import DUCKDB, SPARK, Dialect, dialect_for
 #: Spark built-ins the Spark spellings and rewrites use that sqlglot keeps by name.
 SPARK_BUILTINS = {
     "HASH",
+    "OCTET_LENGTH",
     "PMOD",
     "TIMESTAMPADD",
     "TIMESTAMPDIFF",

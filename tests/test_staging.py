@@ -11,10 +11,12 @@ from typing import Any
 
 import duckdb
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.test_track_edges import HEADER, csv_file
 from tests.test_track_metrics import DATA, make_workspace, run
-from xhsgrow.data.events import open_events, stage_in_memory
+from xhsgrow.data.events import WHITESPACE, open_events, stage_in_memory
 from xhsgrow.errors import SpecError
 from xhsgrow.settings import Settings, load_settings_file
 
@@ -264,3 +266,33 @@ def test_a_temp_directory_that_is_no_folder_names_the_setting(
         f"Error: xhsgrow.toml [data] temp_directory '{setting}': {reason}"
     )
     assert "Traceback" not in result.output
+
+
+# --- trimming text values (docs/data.md, Text values) --------------------------------------
+
+_EDGES = "\t\n\u00a0\u3000\u2003\u0085 a9!~\u007f\u0080\u00e9\u5317\u200b-"
+
+
+@given(values=st.lists(st.text(alphabet=_EDGES, max_size=5), min_size=1, max_size=40))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_every_text_value_is_read_trimmed_of_unicode_whitespace(values: list[str]) -> None:
+    """A CSV value reads as the value without whitespace at either end (Unicode's: tabs,
+    line breaks, no-break and ideographic spaces...), and as missing when nothing is left;
+    whitespace inside it, and characters that only look alike, stay."""
+    import csv
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "e.csv"
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            out = csv.writer(fh, quoting=csv.QUOTE_ALL)
+            out.writerow(HEADER.split(","))
+            for i, v in enumerate(values):
+                out.writerow(["2025-01-11 10:00:00", "active", f"u{i}", "", v, *[""] * 6])
+        src = open_events(str(path))
+        try:
+            got = src.con.execute("SELECT user_id, channel FROM ev").fetchall()
+        finally:
+            src.close()
+    want = {f"u{i}": (v.strip(WHITESPACE) or None) for i, v in enumerate(values)}
+    assert {str(u): c for u, c in got} == want

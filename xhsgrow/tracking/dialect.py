@@ -386,6 +386,9 @@ def _spark_rewrite(node: Any, timezone: str | None) -> Any:
     # instant whose date depends on the session timezone).
     if isinstance(node, exp.UnixToTime) and node.args.get("scale") == exp.UnixToTime.MICROS:
         return _micros_to_ntz(node.this)
+    # strlen(text): its length in bytes (UTF-8).
+    if isinstance(node, exp.Anonymous) and node.name.upper() == "STRLEN":
+        return exp.Anonymous(this="OCTET_LENGTH", expressions=node.expressions)
     if isinstance(node, exp.Anonymous) and node.name.upper() == "TIMEZONE":
         raise ValueError(f"cannot translate {node.sql('duckdb')} to Spark")
     # CAST(naive AS TIMESTAMPTZ): the wall time read in the session timezone of DuckDB.
