@@ -312,8 +312,10 @@ def _gala(
     plan: sql.Plan,
     as_of: dict[str, dt.date],
 ) -> None:
-    """Gala phases and rounds. Their days (``pday``) and minutes (``pmin``) stop at the
-    campaign's as-of day, so that the big reads join them on equality alone."""
+    """Gala phases and rounds. Their days (``pday``) and minutes (``pmin``) stay inside the
+    campaign's window and stop at its as-of day, so that the big reads join them on equality
+    alone. A round's window is whole minutes: those that start inside [at - 5 min, at +
+    duration + 5 min); its new users are the first signups inside the same minutes."""
     d = engine.dialect
     rows: list[tuple[Any, ...]] = []
     days: list[tuple[str, int, dt.date, int]] = []
@@ -323,8 +325,12 @@ def _gala(
     for c in campaigns:
         tz = c.window.timezone
         last_day = as_of[c.id]
+        per_minute = sql.MICROS_PER_MINUTE
         # the first minute that starts after the as-of day (a minute's start gives its day)
-        after = -(-_micros(end_of_day_utc(last_day, tz)) // sql.MICROS_PER_MINUTE)
+        after = -(-_micros(end_of_day_utc(last_day, tz)) // per_minute)
+        # the minutes of the window: a round's grace minutes beyond it are another's time
+        opens = -(-_micros(end_of_day_utc(c.window.start - dt.timedelta(days=1), tz)) // per_minute)
+        closes = -(-_micros(end_of_day_utc(c.window.end, tz)) // per_minute)
         for i, ph in enumerate(c.gala.phases):
             phase_id += 1
             rows.append((c.id, "phase", i, ph.start, ph.end, None, None))
@@ -336,11 +342,13 @@ def _gala(
             at = local_to_utc(rd.at, tz)
             t0 = at - dt.timedelta(minutes=ROUND_GRACE_MINUTES)
             t1 = at + dt.timedelta(minutes=rd.duration_minutes + ROUND_GRACE_MINUTES)
-            rows.append((c.id, "round", i, None, None, _micros(t0), _micros(t1)))
-            # every whole minute that starts inside [t0, t1); pid numbers the rounds
-            first = -(-_micros(t0) // sql.MICROS_PER_MINUTE)
-            last = -(-_micros(t1) // sql.MICROS_PER_MINUTE)
-            pid = rounds
+            # every whole minute that starts inside [t0, t1) and inside the window
+            first = max(-(-_micros(t0) // per_minute), opens)
+            last = min(-(-_micros(t1) // per_minute), closes)
+            rows.append(
+                (c.id, "round", i, None, None, first * per_minute, max(first, last) * per_minute)
+            )
+            pid = rounds  # (numbers the rounds)
             rounds += 1
             minutes += [(c.id, i, minute, pid) for minute in range(first, min(last, after))]
     engine.create_rows("periods", sql.PERIODS_COLUMNS, rows)
