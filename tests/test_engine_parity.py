@@ -24,7 +24,13 @@ from typing import Any
 
 import pytest
 
-from tests import test_track_edges, test_track_kinds, test_track_metrics
+from tests import (
+    test_track_edges,
+    test_track_gala_edges,
+    test_track_kinds,
+    test_track_metrics,
+    test_track_partner_segments,
+)
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.spark
@@ -164,7 +170,14 @@ class BothEngines:
 def _tracking_tests() -> list[Any]:
     """(module, test function, parameters) of every tracking test, parametrized expanded."""
     cases = []
-    for module in (test_track_edges, test_track_kinds, test_track_metrics):
+    modules = (
+        test_track_edges,
+        test_track_gala_edges,
+        test_track_kinds,
+        test_track_metrics,
+        test_track_partner_segments,
+    )
+    for module in modules:
         for name, func in sorted(vars(module).items()):
             if not name.startswith("test_") or not callable(func):
                 continue

@@ -247,22 +247,22 @@ def _facts(
 
     from xhsgrow.specs.divisions import covers
 
-    for cid, day, region, merchants in engine.query(sql.merchants(d)):
+    for cid, day, region, channel, age_band, merchants in engine.query(sql.merchants(d)):
         f = facts[cid]
         c = by_id[cid]
-        counted = True
-        if c.kind == "partnership":
-            counted = region is not None and any(
-                covers(area, str(region)) for area in c.partnership.partner.divisions
-            )
-        key = ("region", str(region)) if region is not None else None
-        if key:
-            seg = f.segments.setdefault(key, {})
-            seg["merchants_onboarded"] = seg.get("merchants_onboarded", 0) + int(merchants)
-        if counted:
-            f.merchants_onboarded += int(merchants)
-            row = day_row(cid, day)
-            row["merchants_onboarded"] = row.get("merchants_onboarded", 0) + int(merchants)
+        if c.kind == "partnership" and not (
+            region is not None
+            and any(covers(area, str(region)) for area in c.partnership.partner.divisions)
+        ):
+            continue  # not a merchant of the partnership: in no figure, segments included
+        f.merchants_onboarded += int(merchants)
+        row = day_row(cid, day)
+        row["merchants_onboarded"] = row.get("merchants_onboarded", 0) + int(merchants)
+        # segments: the attributes of the merchant's first onboarding row
+        for dim, value in (("region", region), ("channel", channel), ("age_band", age_band)):
+            if value is not None:
+                seg = f.segments.setdefault((dim, str(value)), {})
+                seg["merchants_onboarded"] = seg.get("merchants_onboarded", 0) + int(merchants)
 
     for cid, dim, value, acquired, activated in engine.query(sql.SEGMENTS_ACQUIRED):
         seg = facts[cid].segments.setdefault((str(dim), str(value)), {})

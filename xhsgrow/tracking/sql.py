@@ -438,10 +438,19 @@ GROUP BY k.campaign
 
 def merchants(d: Dialect) -> str:
     """Each merchant once per campaign: its first onboarding inside the window, with that
-    region."""
-    first = d.first_of([("minute", "k.minute"), ("day", "k.day"), ("region", "k.region")])
+    row's region, channel and age band."""
+    first = d.first_of(
+        [
+            ("minute", "k.minute"),
+            ("day", "k.day"),
+            ("region", "k.region"),
+            ("channel", "k.channel"),
+            ("age_band", "k.age_band"),
+        ]
+    )
     return f"""
-SELECT campaign, m.day AS day, m.region AS region, COUNT(*) AS merchants
+SELECT campaign, m.day AS day, m.region AS region, m.channel AS channel,
+    m.age_band AS age_band, COUNT(*) AS merchants
 FROM (
     SELECT k.campaign, k.user_id,
         {first} AS m
@@ -449,7 +458,7 @@ FROM (
     WHERE k.event = 'merchant_onboarded' AND k.day BETWEEN c.w_start AND c.last_day
     GROUP BY k.campaign, k.user_id
 ) AS firsts
-GROUP BY campaign, m.day, m.region
+GROUP BY campaign, m.day, m.region, m.channel, m.age_band
 """
 
 
