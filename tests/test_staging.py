@@ -171,14 +171,13 @@ def test_integer_ids_give_the_figures_of_text_ids_in_every_format(tmp_path: Path
     text = csv_file(tmp_path / "text.csv", [r.format(p="u") for r in TIED])
     numbers = csv_file(tmp_path / "numbers.csv", [r.format(p="") for r in TIED])
     parquet = tmp_path / "numbers.parquet"
-    duckdb.execute(
+    con = duckdb.connect()  # (not the default connection: nothing left open on it)
+    con.execute(
         f"COPY (SELECT * REPLACE (CAST(user_id AS BIGINT) AS user_id, CAST(referrer_id AS "
         f"BIGINT) AS referrer_id) FROM read_csv('{numbers}', all_varchar = true)) "
         f"TO '{parquet}' (FORMAT parquet)"
     )
-    assert duckdb.execute(f"SELECT typeof(user_id) FROM '{parquet}' LIMIT 1").fetchone() == (
-        "BIGINT",
-    )
+    assert con.execute(f"SELECT typeof(user_id) FROM '{parquet}' LIMIT 1").fetchone() == ("BIGINT",)
     runs = {
         name: run(workspace(tmp_path / name, staging), data).campaigns[0]
         for name, staging, data in [

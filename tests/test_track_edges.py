@@ -392,7 +392,7 @@ def test_integer_user_ids_with_text_referrers(ws, tmp_path: Path) -> None:  # ty
     import duckdb
 
     out = tmp_path / "e.parquet"
-    duckdb.execute(
+    duckdb.connect().execute(  # (its own connection: nothing left open on the default)
         f"""COPY (SELECT * FROM (VALUES
             (TIMESTAMP '2025-01-11 10:00:00', 'signup', 7, 'ref', NULL),
             (TIMESTAMP '2025-01-11 11:00:00', 'signup', 8, 'ref', '7'))
@@ -561,7 +561,7 @@ def test_parquet_text_event_and_campaign_are_trimmed_like_every_text_value(
 
     make_workspace(tmp_path, DATA / "referral.toml")
     out = tmp_path / "e.parquet"
-    duckdb.execute(
+    duckdb.connect().execute(  # (its own connection: nothing left open on the default)
         f"""COPY (SELECT * FROM (VALUES
             ('2025-01-11 10:00:00', 'signup\t', 'u1', '\u3000ref', NULL),
             ('2025-01-11 10:00:00', 'signup', 'u2', ' ref ', NULL),
@@ -668,7 +668,7 @@ def test_a_referrer_007_is_not_user_7_when_user_ids_are_integers(tmp_path: Path,
 
     make_workspace(tmp_path, DATA / "referral.toml")
     out = tmp_path / "e.parquet"
-    duckdb.execute(
+    duckdb.connect().execute(  # (its own connection: nothing left open on the default)
         f"""COPY (SELECT * FROM (VALUES
             (TIMESTAMP '2025-01-11 10:00:00', 'signup', 7, 'ref', NULL),
             (TIMESTAMP '2025-01-11 11:00:00', 'signup', 8, 'ref', '007'),
