@@ -30,6 +30,7 @@ from tests import (
     test_track_kinds,
     test_track_metrics,
     test_track_partner_segments,
+    test_track_referral_edges,
 )
 from tests.conftest import REPO
 
@@ -167,6 +168,16 @@ class BothEngines:
         return got
 
 
+#: Tracking tests whose data Spark cannot read, each with where that is tested instead.
+SPARK_CANNOT = {
+    "test_track_referral_edges::"
+    "test_integer_referrers_match_text_user_ids_of_another_file[parquet]": (
+        "Spark cannot merge BIGINT and text ids of two Parquet files: "
+        "test_spark_events.py::test_parquet_files_disagreeing_on_a_column_type_are_one_line"
+    ),
+}
+
+
 def _tracking_tests() -> list[Any]:
     """(module, test function, parameters) of every tracking test, parametrized expanded."""
     cases = []
@@ -176,6 +187,7 @@ def _tracking_tests() -> list[Any]:
         test_track_kinds,
         test_track_metrics,
         test_track_partner_segments,
+        test_track_referral_edges,
     )
     for module in modules:
         for name, func in sorted(vars(module).items()):
@@ -191,9 +203,10 @@ def _tracking_tests() -> list[Any]:
                 values = (values,) if len(names) == 1 else tuple(values)
                 params = dict(zip(names, values, strict=True))
                 tag = "-".join(map(str, values))
-                cases.append(
-                    pytest.param(module, func, params, id=f"{module.__name__[6:]}::{name}[{tag}]")
-                )
+                case_id = f"{module.__name__[6:]}::{name}[{tag}]"
+                why = SPARK_CANNOT.get(case_id)
+                marked = [pytest.mark.skip(reason=why)] if why else []
+                cases.append(pytest.param(module, func, params, id=case_id, marks=marked))
     return cases
 
 

@@ -458,6 +458,22 @@ def test_close_drops_the_views_and_leaves_a_shared_session_running(
 
 
 @spark_only
+def test_parquet_files_disagreeing_on_a_column_type_are_one_line(
+    spark: Any, tmp_path: Path
+) -> None:
+    """Ids as integers in one Parquet file of a glob and as text in another: DuckDB reads
+    them by name (tests/test_track_referral_edges.py); Spark cannot merge the two types, and
+    says so in one line, with what to do."""
+    from tests.test_track_referral_edges import _mixed_id_files
+    from xhsgrow.data.spark_events import open_spark_events
+
+    _mixed_id_files(tmp_path / "events", "parquet")
+    with pytest.raises(UsageError) as err:
+        open_spark_events(f"{tmp_path / 'events'}/*.parquet", settings())
+    assert err.value.message.endswith("cannot read parquet: the files disagree on a column's type")
+    assert "--engine duckdb" in (err.value.hint or "")
+
+
 def test_a_missing_file_is_named(spark: Any, tmp_path: Path) -> None:
     from xhsgrow.data.spark_events import open_spark_events
 

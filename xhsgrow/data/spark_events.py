@@ -516,7 +516,16 @@ def _define_ev(src: SparkEvents, read: _Reader, mapping: dict[str, str], setting
         ev.createOrReplaceTempView("ev")
         src._views.append("ev")
     except (PySparkException, *_java_errors()) as exc:
-        raise UsageError(f"--data {data}: cannot read {fmt}: {_first_line(exc)}") from None
+        why = _first_line(exc)
+        hint = None
+        if "CANNOT_MERGE_SCHEMAS" in why:
+            why = "the files disagree on a column's type"
+            hint = (
+                "Spark reads a glob of Parquet files only when each column has one type in "
+                "all of them (ids as integers in one file and as text in another); DuckDB "
+                "reads them by name: --engine duckdb"
+            )
+        raise UsageError(f"--data {data}: cannot read {fmt}: {why}", hint=hint) from None
 
 
 class _Reader:

@@ -537,12 +537,14 @@ def fraud(d: Dialect, burst_minutes: Sequence[int], inactive_min: int) -> str:
     )
     # Only a dotted-decimal IPv4 address (four numbers 0-255, no leading zeros, as Python's
     # ipaddress reads them) falls in a cluster; anything else (10.9.9.300, 10.8.8.1.5, an
-    # IPv6 address) is its own cluster: the address itself.
+    # IPv6 address) is its own cluster: the address itself. A cluster of addresses is named
+    # '/' and its number, which no address is (the text '657673.0' is not 10.9.9.0/24).
     ipv4 = f"regexp_matches(r.ip, {lit(IPV4_TEXT)})"
-    cluster = (
-        f"CASE WHEN {ipv4} THEN CAST(FLOOR({ip_int} / POWER(2, 32 - c.ip_prefix)) AS VARCHAR) "
-        "ELSE r.ip END"
-    )
+    block = f"CAST(FLOOR({ip_int} / POWER(2, 32 - c.ip_prefix)) AS BIGINT)"
+    cluster = f"CASE WHEN {ipv4} THEN '/' || CAST({block} AS VARCHAR) ELSE r.ip END"
+    # A referrer naming itself is one of its referees: its rewards are the referrer's, added
+    # once, below.
+    referee_money = "CASE WHEN f.user_id = f.referrer_id THEN 0 ELSE COALESCE(w.amount, 0) END"
     # ts is in microseconds: the window is m minutes to the microsecond (signups exactly m
     # minutes apart are not within it)
     burst = " ".join(
@@ -582,7 +584,7 @@ per_referrer AS (
         SUM(CASE WHEN w.user_id IS NOT NULL AND w.first_day < f.as_of
             AND (f.last_active_day IS NULL OR f.last_active_day <= w.first_day)
             THEN 1 ELSE 0 END) AS rewarded_inactive,
-        {d.money_sum("COALESCE(w.amount, 0)")} AS referee_rewards
+        {d.money_sum(referee_money)} AS referee_rewards
     FROM referees AS f
     LEFT JOIN rw AS w ON w.campaign = f.campaign AND w.user_id = f.user_id
     GROUP BY f.campaign, f.referrer_id
