@@ -10,7 +10,9 @@ Retry-After, connection errors) come from xhsgrow.net.http. The token is never p
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -33,6 +35,11 @@ COUNT_FIELDS = (
 SEGMENT_FIELDS = ("acquired", "activated", "cost", "merchants_onboarded")
 #: Fields counted by signup day (the cohort); the others by the day the events happened.
 COHORT_FIELDS = ("acquired", "activated", "referred_signups", "referred_by_acquired")
+#: Counts above this are refused: beyond 2^53 a JSON number is no longer a whole number.
+MAX_COUNT = 2**53 - 1
+#: Money above this is refused (the bound of a spec's budgets, docs/specs.md).
+MAX_MONEY = 1e15
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def is_url(data: str) -> bool:
@@ -53,7 +60,7 @@ def fetch_facts(
     policy: Any = None,
 ) -> tuple[dict[str, Any], Any]:
     """Fetch the daily aggregates and turn them into facts + data quality."""
-    from xhsgrow.net.http import RetryPolicy, mask_url, request
+    from xhsgrow.net.http import HttpError, RetryPolicy, mask_url, request
 
     shown = mask_url(url)
     headers = {"Accept": "application/json"}
@@ -66,9 +73,15 @@ def fetch_facts(
     }
     if progress:
         progress(f"fetching {shown}", 0.0)
-    resp = request(
-        "GET", url, headers=headers, params=params, policy=policy or RetryPolicy(timeout=30.0)
-    )
+    try:
+        resp = request(
+            "GET", url, headers=headers, params=params, policy=policy or RetryPolicy(timeout=30.0)
+        )
+    except HttpError as exc:
+        # named like every other data-source error: "--data URL: what went wrong" (the
+        # caller names $XHSGROW_DATA or xhsgrow.toml instead when the URL came from there)
+        why = exc.message.replace(f"cannot connect to {shown}", "cannot connect")
+        raise UsageError(f"--data {shown}: {why.replace(f'{shown}: ', '')}") from None
     try:
         doc = resp.json()
     except ValueError:
@@ -87,15 +100,27 @@ def _need(cond: bool, where: str, what: str) -> None:
 
 
 def _count(value: Any, where: str) -> int:
-    ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
-    _need(ok, where, f"expected a whole number >= 0, got {value!r}")
+    """A whole number from 0 to MAX_COUNT (3.0 is one; 3.5, "3", true and NaN are not)."""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    whole = number and (isinstance(value, int) or (math.isfinite(value) and value.is_integer()))
+    _need(whole and value >= 0, where, f"expected a whole number >= 0, got {_shown(value)}")
+    _need(value <= MAX_COUNT, where, f"expected a whole number below 2^53, got {_shown(value)}")
     return int(value)
 
 
 def _money(value: Any, where: str) -> float:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
-    _need(ok, where, f"expected a number >= 0, got {value!r}")
+    """A finite number from 0 to MAX_MONEY."""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    ok = number and math.isfinite(value) and value >= 0
+    _need(ok, where, f"expected a number >= 0, got {_shown(value)}")
+    _need(value <= MAX_MONEY, where, f"expected a number up to 10^15, got {_shown(value)}")
     return float(value)
+
+
+def _shown(value: Any) -> str:
+    """A served value in a message, cut short (a 400-digit number is not a line)."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _facts(
@@ -115,7 +140,10 @@ def _facts(
     _need(isinstance(items, list), "campaigns", "expected a list")
     served: dict[str, Any] = {}
     for i, item in enumerate(items):
-        _need(isinstance(item, dict) and isinstance(item.get("id"), str), f"campaigns[{i}]", "")
+        _need(isinstance(item, dict), f"campaigns[{i}]", "expected an object")
+        _need(isinstance(item.get("id"), str), f"campaigns[{i}].id", "expected a campaign id")
+        first = served.get(item["id"], (None,))[0]
+        _need(first is None, f"campaigns[{i}].id", f"{item['id']!r} again (campaigns[{first}])")
         served[item["id"]] = (i, item)
     facts: dict[str, Any] = {}
     missing = [c.id for c in campaigns if c.id not in served]
@@ -157,14 +185,16 @@ def _campaign(f: Any, c: Any, item: dict[str, Any], as_of: dt.date, where: str) 
     for j, row in enumerate(days):
         at = f"{where}.days[{j}]"
         _need(isinstance(row, dict), at, "expected an object")
+        text = row.get("day")
         try:
-            day = dt.date.fromisoformat(str(row.get("day")))
-        except ValueError:
-            raise _Bad(f"{at}.day: expected YYYY-MM-DD, got {row.get('day')!r}") from None
-        if day > as_of:
-            continue  # nothing after the as-of day counts
+            _need(isinstance(text, str) and bool(_DAY.fullmatch(text)), "", "")
+            day = dt.date.fromisoformat(text)
+        except (_Bad, ValueError):
+            raise _Bad(f"{at}.day: expected YYYY-MM-DD, got {_shown(text)}") from None
         values = {k: _count(row.get(k, 0), f"{at}.{k}") for k in COUNT_FIELDS}
         cost = _money(row.get("cost", 0), f"{at}.cost")
+        if day > as_of:
+            continue  # nothing after the as-of day counts (checked all the same)
         f.cost += cost  # money spent counts up to as-of, inside the window or not
         inside = c.window.start <= day <= last
         if inside:

@@ -1,15 +1,17 @@
 """HTTP with timeouts and retries, shared by chat webhooks, SMS-over-HTTP and metric sources.
 
-Retries (via tenacity) on transport errors, 5xx, 429 (honouring Retry-After) and on whatever
-a caller's ``check`` says is retryable (the chat platforms' own rate-limit codes). Every URL
-that reaches a message is masked first: webhook URLs carry their tokens.
+Retries (via tenacity) on connection errors (for a GET or HEAD, also a connection lost after
+sending: asking again changes nothing), 5xx, 429 (honouring Retry-After) and on whatever a
+caller's ``check`` says is retryable (the chat platforms' own rate-limit codes). Every URL
+that reaches a message is masked first: webhook URLs carry their tokens; so is a bearer
+token that a refusal's body repeats.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -36,8 +38,10 @@ class _Retry(Exception):
         self.retry_after = retry_after
 
 
+#: A query parameter whose name speaks of a secret (token, auth_token, client_secret, api_key,
+#: sig, password...): its value is masked.
 _SECRET_QUERY = re.compile(
-    r"([?&](?:key|token|access_token|secret|sign|signature|sig|api_key|apikey|password)=)[^&#\s]+",
+    r"([?&][^=&#\s]*(?:key|token|secret|sign|sig|pass|auth|credential)[^=&#\s]*=)[^&#\s]+",
     re.I,
 )
 _HOOK_PATH = re.compile(r"(/hook/|/services/|/webhook/|/robot/)[^?#\s]+", re.I)
@@ -109,28 +113,35 @@ def request(
 
     own = client is None
     http = client or httpx.Client(timeout=policy.timeout)
+    # The URL's own query is kept, the params added to it (httpx would replace it).
+    target = httpx.URL(url).copy_merge_params(params) if params else url
+    # A secret sent in a header (a bearer token) is masked in anything the server echoes.
+    secrets = [v.split()[-1] for k, v in (headers or {}).items() if k.lower() == "authorization"]
+    idempotent = method.upper() in ("GET", "HEAD")
 
     def attempt() -> Any:
         try:
-            resp = http.request(
-                method, url, json=json, content=content, headers=headers, params=params
-            )
+            resp = http.request(method, target, json=json, content=content, headers=headers)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             raise _Retry(f"cannot connect to {shown}: {type(exc).__name__}") from None
         except httpx.TransportError as exc:
+            if idempotent:  # (asking again changes nothing on the server)
+                raise _Retry(f"{shown}: connection lost ({type(exc).__name__})") from None
             # The request may have reached the server: retrying could duplicate it.
             raise HttpError(
                 f"{shown}: connection lost after sending ({type(exc).__name__}); "
                 "the outcome is unknown",
                 unknown=True,
             ) from None
+        status = f"HTTP {resp.status_code} {resp.reason_phrase or ''}".rstrip()
         if resp.status_code == 429:
-            raise _Retry(f"{shown}: HTTP 429", _retry_after(resp.headers.get("Retry-After")))
+            raise _Retry(f"{shown}: {status}", _retry_after(resp.headers.get("Retry-After")))
         if resp.status_code >= 500:
-            raise _Retry(f"{shown}: HTTP {resp.status_code}")
+            raise _Retry(f"{shown}: {status}")
         if resp.status_code >= 400:
+            brief = _brief(resp, secrets)
             raise HttpError(
-                f"{shown}: HTTP {resp.status_code} {_brief(resp)}", status=resp.status_code
+                f"{shown}: HTTP {resp.status_code} {brief}".rstrip(), status=resp.status_code
             )
         if check is not None:
             verdict, message = check(resp)
@@ -160,11 +171,14 @@ def request(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _brief(resp: Any) -> str:
-    """What a refusal says, in a line: a short text or JSON body as it is; for an HTML or XML
-    page (a proxy's or a web server's error page) only the status's reason: the markup would
-    bury the line."""
+def _brief(resp: Any, secrets: Sequence[str] = ()) -> str:
+    """What a refusal says, in a line: a short text or JSON body as it is (any of the
+    ``secrets`` it echoes masked); for an HTML or XML page (a proxy's or a web server's error
+    page) only the status's reason: the markup would bury the line."""
     text = resp.text.strip()
     if text.startswith("<") or "html" in resp.headers.get("content-type", "").lower():
         return resp.reason_phrase or ""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
     return text.replace("\n", " ")[:200]
