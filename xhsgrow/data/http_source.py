@@ -117,6 +117,14 @@ def _money(value: Any, where: str) -> float:
     return float(value)
 
 
+def _day(text: str) -> dt.date | None:
+    """The date a "YYYY-MM-DD" text names, or None (2025-02-30)."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 def _shown(value: Any) -> str:
     """A served value in a message, cut short (a 400-digit number is not a line)."""
     text = repr(value)
@@ -186,11 +194,8 @@ def _campaign(f: Any, c: Any, item: dict[str, Any], as_of: dt.date, where: str) 
         at = f"{where}.days[{j}]"
         _need(isinstance(row, dict), at, "expected an object")
         text = row.get("day")
-        try:
-            _need(isinstance(text, str) and bool(_DAY.fullmatch(text)), "", "")
-            day = dt.date.fromisoformat(text)
-        except (_Bad, ValueError):
-            raise _Bad(f"{at}.day: expected YYYY-MM-DD, got {_shown(text)}") from None
+        day = _day(text) if isinstance(text, str) and _DAY.fullmatch(text) else None
+        _need(day is not None, f"{at}.day", f"expected YYYY-MM-DD, got {_shown(text)}")
         values = {k: _count(row.get(k, 0), f"{at}.{k}") for k in COUNT_FIELDS}
         cost = _money(row.get("cost", 0), f"{at}.cost")
         if day > as_of:
