@@ -80,8 +80,7 @@ def fetch_facts(
     except HttpError as exc:
         # named like every other data-source error: "--data URL: what went wrong" (the
         # caller names $XHSGROW_DATA or xhsgrow.toml instead when the URL came from there)
-        why = exc.message.replace(f"cannot connect to {shown}", "cannot connect")
-        raise UsageError(f"--data {shown}: {why.replace(f'{shown}: ', '')}") from None
+        raise UsageError(f"--data {shown}: {exc.detail}") from None
     try:
         doc = resp.json()
     except ValueError:

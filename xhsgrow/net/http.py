@@ -23,18 +23,28 @@ Verdict = tuple[Literal["ok", "retry", "fail"], str]
 class HttpError(XhsgrowError):
     """The request failed for good (after retries, or with a non-retryable answer)."""
 
-    def __init__(self, message: str, *, status: int | None = None, unknown: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        unknown: bool = False,
+        detail: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
+        #: what went wrong without the URL, for a caller that names the URL its own way
+        self.detail = detail or message
         #: True when the request may have been received (connection died after sending):
         #: the caller must not assume it failed.
         self.unknown = unknown
 
 
 class _Retry(Exception):
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+    def __init__(self, reason: str, detail: str, retry_after: float | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.detail = detail  # (the reason without the URL)
         self.retry_after = retry_after
 
 
@@ -119,36 +129,40 @@ def request(
     secrets = [v.split()[-1] for k, v in (headers or {}).items() if k.lower() == "authorization"]
     idempotent = method.upper() in ("GET", "HEAD")
 
+    def retry(detail: str, after: float | None = None) -> _Retry:
+        return _Retry(f"{shown}: {detail}", detail, after)
+
+    def fail(detail: str, **kw: Any) -> HttpError:
+        return HttpError(f"{shown}: {detail}", detail=detail, **kw)
+
     def attempt() -> Any:
         try:
             resp = http.request(method, target, json=json, content=content, headers=headers)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            raise _Retry(f"cannot connect to {shown}: {type(exc).__name__}") from None
+            name = type(exc).__name__
+            raise _Retry(f"cannot connect to {shown}: {name}", f"cannot connect: {name}") from None
         except httpx.TransportError as exc:
             if idempotent:  # (asking again changes nothing on the server)
-                raise _Retry(f"{shown}: connection lost ({type(exc).__name__})") from None
+                raise retry(f"connection lost ({type(exc).__name__})") from None
             # The request may have reached the server: retrying could duplicate it.
-            raise HttpError(
-                f"{shown}: connection lost after sending ({type(exc).__name__}); "
-                "the outcome is unknown",
+            raise fail(
+                f"connection lost after sending ({type(exc).__name__}); the outcome is unknown",
                 unknown=True,
             ) from None
         status = f"HTTP {resp.status_code} {resp.reason_phrase or ''}".rstrip()
         if resp.status_code == 429:
-            raise _Retry(f"{shown}: {status}", _retry_after(resp.headers.get("Retry-After")))
+            raise retry(status, _retry_after(resp.headers.get("Retry-After")))
         if resp.status_code >= 500:
-            raise _Retry(f"{shown}: {status}")
+            raise retry(status)
         if resp.status_code >= 400:
             brief = _brief(resp, secrets)
-            raise HttpError(
-                f"{shown}: HTTP {resp.status_code} {brief}".rstrip(), status=resp.status_code
-            )
+            raise fail(f"HTTP {resp.status_code} {brief}".rstrip(), status=resp.status_code)
         if check is not None:
             verdict, message = check(resp)
             if verdict == "retry":
-                raise _Retry(f"{shown}: {message}")
+                raise retry(message)
             if verdict == "fail":
-                raise HttpError(f"{shown}: {message}", status=resp.status_code)
+                raise fail(message, status=resp.status_code)
         return resp
 
     try:
@@ -163,8 +177,11 @@ def request(
                 return attempt()
     except RetryError as exc:
         last = exc.last_attempt.exception()
-        reason = last.reason if isinstance(last, _Retry) else str(last)
-        raise HttpError(f"gave up after {policy.attempts} tries: {reason}") from None
+        reason = detail = str(last)
+        if isinstance(last, _Retry):
+            reason, detail = last.reason, last.detail
+        gave_up = f"gave up after {policy.attempts} tries"
+        raise HttpError(f"{gave_up}: {reason}", detail=f"{gave_up}: {detail}") from None
     finally:
         if own:
             http.close()
