@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import importlib
 import inspect
 import json
 import math
@@ -24,14 +25,7 @@ from typing import Any
 
 import pytest
 
-from tests import (
-    test_track_edges,
-    test_track_gala_edges,
-    test_track_kinds,
-    test_track_metrics,
-    test_track_partner_segments,
-    test_track_referral_edges,
-)
+from tests import test_track_metrics
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.spark
@@ -178,18 +172,17 @@ SPARK_CANNOT = {
 }
 
 
+#: The modules of tracking tests that run again on both engines.
+TRACKING_MODULES = tuple(
+    f"tests.test_track_{name}"
+    for name in ("edges", "gala_edges", "kinds", "metrics", "partner_segments", "referral_edges")
+)
+
+
 def _tracking_tests() -> list[Any]:
     """(module, test function, parameters) of every tracking test, parametrized expanded."""
     cases = []
-    modules = (
-        test_track_edges,
-        test_track_gala_edges,
-        test_track_kinds,
-        test_track_metrics,
-        test_track_partner_segments,
-        test_track_referral_edges,
-    )
-    for module in modules:
+    for module in map(importlib.import_module, TRACKING_MODULES):
         for name, func in sorted(vars(module).items()):
             if not name.startswith("test_") or not callable(func):
                 continue
