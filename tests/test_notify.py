@@ -243,6 +243,10 @@ class ChatServer:
             return 500, "internal error", {}
         if scripted == "429":
             return 429, "rate_limited", {"Retry-After": "0"}
+        if scripted == "302":  # a login page in front of the hook
+            return 302, "", {"Location": f"{self.base}/login?next={TOKEN}"}
+        if scripted == "308":  # the hook moved: its token is in the new path
+            return 308, "", {"Location": f"{self.base}/v3/moved/{TOKEN}"}
         ok = {"feishu": '{"code":0,"msg":"success","data":{}}', "slack": "ok"}.get(
             platform, '{"errcode":0,"errmsg":"ok"}'
         )
@@ -368,6 +372,31 @@ def test_refusals_fail_at_once_without_leaking(chat: ChatServer, platform: str, 
     assert why in str(info.value)
     assert "wrong-token-1234" not in str(info.value) and "wrong-secret-5678" not in str(info.value)
     assert len(chat.attempts) == 1
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_redirected_webhook_is_a_failure_not_a_delivery(chat: ChatServer, platform: str) -> None:
+    """A 302 to a POST is not followed (re-sending a message elsewhere is not ours to decide):
+    it fails at once, naming the status and where it pointed, with no secret shown."""
+    chat.script[platform] = ["302"]
+    with pytest.raises(HttpError) as info:
+        send.post(prepare(chat.hook(platform), summarize(tracking_result())), policy=FAST)
+    message = str(info.value)
+    assert message.endswith(f"HTTP 302 Found to {chat.base}/login (not followed)")
+    no_secrets(message)
+    assert not chat.delivered[platform] and len(chat.attempts) == 1
+
+
+def test_a_moved_webhook_names_where_without_its_token(chat: ChatServer) -> None:
+    """A 308 to a path that carries the hook's token: the token is masked in the message."""
+    chat.script["feishu"] = ["308"]
+    with pytest.raises(HttpError) as info:
+        send.post(prepare(chat.hook("feishu"), summarize(tracking_result())), policy=FAST)
+    message = str(info.value)
+    moved = f"{chat.base}/v3/moved/***"
+    assert message.endswith(f"HTTP 308 Permanent Redirect to {moved} (not followed)")
+    no_secrets(message)
+    assert not chat.delivered["feishu"] and len(chat.attempts) == 1
 
 
 # ---- the CLI end to end ------------------------------------------------------------------------

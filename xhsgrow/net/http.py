@@ -99,11 +99,16 @@ def request(
     policy: RetryPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
     client: Any = None,
+    follow_redirects: bool = False,
 ) -> Any:
     """Send a request, retrying what is worth retrying; returns the httpx.Response.
 
     ``check(response)`` runs on 2xx answers and says whether the body means success
     ("ok"), a retryable refusal such as a platform rate limit ("retry"), or failure ("fail").
+    With ``follow_redirects`` (a metrics GET), up to 20 redirects are followed; httpx sends
+    the Authorization header on only to the same origin (or its https upgrade). A redirect
+    not followed (a webhook's POST) is a failure naming its status and target: the message
+    was not delivered where it was sent.
     """
     import httpx
     from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt
@@ -137,7 +142,18 @@ def request(
 
     def attempt() -> Any:
         try:
-            resp = http.request(method, target, json=json, content=content, headers=headers)
+            resp = http.request(
+                method,
+                target,
+                json=json,
+                content=content,
+                headers=headers,
+                follow_redirects=follow_redirects,
+            )
+        except httpx.TooManyRedirects:
+            raise fail("too many redirects") from None
+        except httpx.UnsupportedProtocol:  # a redirect to ftp://, or to a relative nothing
+            raise fail("redirected to a URL that is not http(s)") from None
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             name = type(exc).__name__
             raise _Retry(f"cannot connect to {shown}: {name}", f"cannot connect: {name}") from None
@@ -157,6 +173,10 @@ def request(
         if resp.status_code >= 400:
             brief = _brief(resp, secrets)
             raise fail(f"HTTP {resp.status_code} {brief}".rstrip(), status=resp.status_code)
+        if resp.status_code >= 300:
+            where = resp.headers.get("Location")
+            to = f" to {_shown_location(where, url)}" if where else " without a Location"
+            raise fail(f"{status}{to} (not followed)", status=resp.status_code)
         if check is not None:
             verdict, message = check(resp)
             if verdict == "retry":
@@ -186,6 +206,18 @@ def request(
         if own:
             http.close()
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _shown_location(location: str, url: str) -> str:
+    """Where a redirect points, fit for a message: without its query and fragment (a login
+    page's ``?next=`` carries the URL it came from, token and all), masked like a URL, and
+    with any secret of ``url`` (what mask_url hides there) replaced too."""
+    text = mask_url(re.split(r"[?#]", location, maxsplit=1)[0])
+    shown = mask_url(url)
+    for part in re.split(r"[/?&=#@:]", url):
+        if len(part) >= 6 and part not in shown:
+            text = text.replace(part, "***")
+    return text
 
 
 def _brief(resp: Any, secrets: Sequence[str] = ()) -> str:
