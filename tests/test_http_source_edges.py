@@ -356,9 +356,95 @@ def test_a_missing_campaign_is_an_error_only_with_strict(
     """Missing from the answer: no figures (exit 0); with --strict one line naming it."""
     server.plan = [(200, payload(campaigns=[]))]
     out = cli_ok(invoke, server.url)
-    assert out["campaigns"][0]["metrics"]["acquired"] in (0, None)
+    assert out["campaigns"][0]["metrics"]["acquired"] is None
     line = cli_error(invoke, server.url, "--strict")
     assert "ref" in line and port_of(server.url) in line
+
+
+def test_a_missing_campaign_has_no_figures_not_zeros(
+    invoke: Any, ws: Any, server: EdgeServer
+) -> None:
+    """Left out of the answer, "ref" has no figures (docs/metrics.md): every metric null,
+    every target no_data with nothing measured but still its expected to date (acquired
+    11 x 7/11 = 7, activated 3 x 7/11; a rate's and a ceiling's is the target), the in_app
+    segment target too (2 x 7/11), no daily rows, no referral view. Status no_data, which
+    --fail-on at-risk does not fail on (zeros would have read off track); a warning names it."""
+    server.plan = [(200, payload(campaigns=[]))]
+    r = invoke(
+        "track", "--data", server.url, "--as-of", AS_OF, "-f", "json", "--fail-on", "at-risk"
+    )
+    assert r.exit_code == 0, r.output
+    c = json.loads(r.stdout)["campaigns"][0]
+    assert c["status"] == "no_data"
+    assert {"acquired", "activated", "cost", "k_factor", "money_at_risk"} <= set(c["metrics"])
+    assert set(c["metrics"].values()) == {None}
+    targets = {t["metric"]: t for t in c["targets"]}
+    assert set(targets) == {"acquired", "activated", "retention_d1", "k_factor",
+                            "cost_per_activated"}  # fmt: skip
+    for t in targets.values():
+        assert (t["status"], t["actual"], t["pace"], t["forecast"]) == ("no_data", None, None, None)
+    assert targets["acquired"]["expected_to_date"] == pytest.approx(11 * S)
+    assert targets["activated"]["expected_to_date"] == pytest.approx(3 * S)
+    assert targets["retention_d1"]["expected_to_date"] == 0.3
+    assert targets["cost_per_activated"]["expected_to_date"] == 12.0
+    (seg,) = c["segments"]
+    assert (seg["dimension"], seg["value"]) == ("channel", "in_app")
+    assert set(seg["metrics"].values()) == {None}
+    (st,) = seg["targets"]
+    assert (st["status"], st["actual"]) == ("no_data", None)
+    assert st["expected_to_date"] == pytest.approx(2 * S)
+    assert c["daily"] == [] and c["referral"] is None
+    (warning,) = r.stderr.splitlines()
+    assert warning.startswith("warning:") and "no figures for ref" in warning
+    assert port_of(server.url) in warning
+
+
+def test_a_missing_campaign_before_its_window_is_not_started(
+    invoke: Any, ws: Any, server: EdgeServer
+) -> None:
+    """As of 2025-01-05, before the window: not_started, expected 0, metrics still null."""
+    server.plan = [(200, payload(campaigns=[]))]
+    r = invoke("track", "--data", server.url, "--as-of", "2025-01-05", "-f", "json")
+    assert r.exit_code == 0, r.output
+    c = json.loads(r.stdout)["campaigns"][0]
+    assert c["status"] == "not_started"
+    assert {t["status"] for t in c["targets"]} == {"not_started"}
+    targets = {t["metric"]: t for t in c["targets"]}
+    assert targets["acquired"]["expected_to_date"] == 0.0
+    assert c["metrics"]["acquired"] is None
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("-f", "table"), ("-f", "table", "--by", "channel"), ("-f", "csv")],
+    ids=["table", "table-by-channel", "csv"],
+)
+def test_a_missing_campaign_renders_as_no_data(
+    invoke: Any, ws: Any, server: EdgeServer, args: tuple[str, ...]
+) -> None:
+    """The table and the CSV show `no data` / no_data and dashes, not zeros or a traceback."""
+    server.plan = [(200, payload(campaigns=[]))]
+    r = invoke("track", "--data", server.url, "--as-of", AS_OF, *args)
+    assert r.exit_code == 0, r.output
+    assert "Traceback" not in r.output
+    assert ("no_data" if "csv" in args else "no data") in r.stdout
+    assert "off track" not in r.stdout and "off_track" not in r.stdout
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "json", "csv"])
+def test_a_missing_campaign_in_a_report(
+    invoke: Any, ws: Any, server: EdgeServer, tmp_path: Path, fmt: str
+) -> None:
+    """`report` renders a campaign without figures in every format, marked no data."""
+    server.plan = [(200, payload(campaigns=[]))]
+    out = tmp_path / f"report.{fmt}"
+    r = invoke("report", "--data", server.url, "--as-of", AS_OF, "--out", str(out))
+    assert r.exit_code == 0, r.output
+    text = out.read_text(encoding="utf-8")
+    if fmt == "html":  # (the style sheet names every status's class: look at the page's)
+        text = text.replace(text[text.index("<style") : text.index("</style>")], "")
+    assert ("no_data" if fmt in ("json", "csv") else "no data") in text.lower()
+    assert "off_track" not in text and "off track" not in text.lower()
 
 
 def test_rejected_rows_are_an_error_with_strict(invoke: Any, ws: Any, server: EdgeServer) -> None:
@@ -469,6 +555,57 @@ def test_a_malformed_answer_is_one_line_naming_url_and_field(
     line = cli_error(invoke, server.url)
     assert f"--data {server.url}: " in line
     assert where in line
+
+
+@pytest.mark.parametrize(
+    "index,fields,line_end",
+    [
+        # 01-10's cohort: 3 acquired, 2 of them referred, 1 of those by an acquired referrer
+        (0, {"activated": 4}, "days[0].activated: 4 is more than acquired (3)"),
+        (0, {"retained_d1": 4}, "days[0].retained_d1: 4 is more than acquired (3)"),
+        (0, {"retained_d30": 9}, "days[0].retained_d30: 9 is more than acquired (3)"),
+        (0, {"referred_signups": 5}, "days[0].referred_signups: 5 is more than acquired (3)"),
+        (
+            0,
+            {"referred_by_acquired": 3},
+            "days[0].referred_by_acquired: 3 is more than referred_signups (2)",
+        ),
+        # a day after as-of is checked all the same (as its other fields are)
+        (4, {"activated": 51}, "days[4].activated: 51 is more than acquired (50)"),
+    ],
+    ids=["activated", "retained-d1", "retained-d30", "referred", "referred-by-acquired", "late"],
+)
+def test_a_cohort_part_larger_than_its_cohort_is_refused(
+    invoke: Any, ws: Any, server: EdgeServer, index: int, fields: dict[str, int], line_end: str
+) -> None:
+    """A day's activated, referred or retained users are among that day's acquired users
+    (docs/metrics.md): more of them than acquired would give a rate above 100%. One line
+    naming the field, exit 2; equal is fine (the edge)."""
+    server.plan = [(200, with_day(index, **fields))]
+    line = cli_error(invoke, server.url)
+    assert line == f"Error: --data {server.url}: campaigns[0].{line_end}"
+
+
+def test_a_cohort_part_equal_to_its_cohort_is_accepted(
+    invoke: Any, ws: Any, server: EdgeServer
+) -> None:
+    """All 3 of 01-10's users activated and retained on day 1, both referred ones by acquired
+    referrers: accepted, activated 3 (3 + 0 + 0 inside the window up to as-of)."""
+    fields = {"activated": 3, "retained_d1": 3, "referred_by_acquired": 2}
+    server.plan = [(200, with_day(0, **fields))]
+    out = cli_ok(invoke, server.url)
+    assert out["campaigns"][0]["metrics"]["activated"] == 3
+
+
+def test_a_segment_with_more_activated_than_acquired_is_refused(
+    invoke: Any, ws: Any, server: EdgeServer
+) -> None:
+    """A segment row's activated users are among its acquired ones."""
+    doc = payload()
+    doc["campaigns"][0]["segments"][0]["activated"] = 3  # of 2 acquired
+    server.plan = [(200, doc)]
+    line = cli_error(invoke, server.url)
+    assert line.endswith("campaigns[0].segments[0].activated: 3 is more than acquired (2)")
 
 
 def test_a_campaign_without_an_id_says_what_is_wrong(
@@ -654,19 +791,52 @@ def test_user_and_password_in_the_url_are_masked(invoke: Any, ws: Any, server: E
 # -- redirects and error pages ----------------------------------------------------------------
 
 
-def test_a_redirect_is_followed_or_named(invoke: Any, ws: Any, server: EdgeServer) -> None:
-    """A 302 to another path (the docs are silent): either the figures of the new path, or
-    one line naming the URL, exit 2 (today: `the answer is not JSON`, see the report)."""
+def test_a_redirect_on_the_same_server_is_followed_with_the_token(
+    invoke: Any, ws: Any, server: EdgeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 302 to another path of the same server: the figures of the new path, the token
+    sent there too (same origin)."""
+    monkeypatch.setenv("XHSGROW_DATA_TOKEN", TOKEN)
     new = server.url.rsplit("/", 1)[0] + "/v2"
     server.plan = [raw(302, b"", Location=new), (200, PAYLOAD)]
-    r = invoke("track", "--data", server.url, "--as-of", AS_OF, "-f", "json")
-    if r.exit_code == 0:
-        assert json.loads(r.stdout)["campaigns"][0]["metrics"]["acquired"] == 6
-        assert server.requests[1]["path"] == "/metrics/v2"
-    else:
-        assert r.exit_code == 2 and r.stdout == ""
-        assert len(r.stderr.splitlines()) == 1
-        assert server.url in r.stderr
+    out = cli_ok(invoke, server.url)
+    assert out["campaigns"][0]["metrics"]["acquired"] == 6
+    assert server.requests[1]["path"] == "/metrics/v2"
+    assert server.requests[1]["auth"] == f"Bearer {TOKEN}"
+    assert out["source"] == server.url  # the URL as given, not where it led
+
+
+def test_a_redirect_to_another_server_does_not_carry_the_token(
+    invoke: Any, ws: Any, server: EdgeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 307 to another origin (another port on 127.0.0.1, say a file store): followed, but
+    the bearer token stays with the server it was meant for."""
+    monkeypatch.setenv("XHSGROW_DATA_TOKEN", TOKEN)
+    with EdgeServer() as other:
+        other.plan = [(200, PAYLOAD)]
+        server.plan = [raw(307, b"", Location=other.url)]
+        out = cli_ok(invoke, server.url)
+        assert out["campaigns"][0]["metrics"]["acquired"] == 6
+        assert server.requests[0]["auth"] == f"Bearer {TOKEN}"
+        (there,) = other.requests
+        assert there["auth"] is None
+        assert there["path"] == "/metrics/daily"
+
+
+def test_a_redirect_loop_is_one_line(invoke: Any, ws: Any, server: EdgeServer) -> None:
+    """A server redirecting to itself forever: one line, exit 2, no endless loop."""
+    server.plan = [raw(302, b"", Location=server.url)]
+    line = cli_error(invoke, server.url)
+    assert "too many redirects" in line and server.url in line
+    assert len(server.requests) == 21  # the first request and 20 redirects
+
+
+def test_a_redirect_without_a_location_is_named(invoke: Any, ws: Any, server: EdgeServer) -> None:
+    """A 301 with no Location header: one line naming the status, not `the answer is not
+    JSON`."""
+    server.plan = [raw(301, b"")]
+    line = cli_error(invoke, server.url)
+    assert "HTTP 301" in line and "without a Location" in line and server.url in line
 
 
 def test_an_html_502_page_is_one_line_with_its_status(

@@ -83,7 +83,7 @@ def track(
     Reads the events once, with DuckDB or (--engine spark) Apache Spark, and computes every
     metric of docs/metrics.md for every campaign; only daily aggregates come back. Status is
     on track / at risk / off track from the pace against the spec's curve (or not started /
-    ended). Exit code 1 under --fail-on when a campaign is at or below that status, 2 on a
+    ended / no data). Exit code 1 under --fail-on when a campaign is at or below that status, 2 on a
     usage or input error.
 
     Example:
@@ -119,6 +119,17 @@ def track(
         _csv(result, by.value if by else None)
     else:
         _table(result, by.value if by else None)
+    unserved = [c.id for c in result.campaigns if c.metrics.get("acquired") is None]
+    if unserved:
+        from rich.markup import escape
+
+        from xhsgrow.cli.console import err
+
+        err().print(
+            f"[yellow]warning:[/] {escape(result.source)} has no figures for "
+            f"{escape(', '.join(unserved))}: metrics null, targets no data "
+            "(--strict makes this an error)"
+        )
     if fail_on is not None:
         failing = fail_statuses(fail_on.value)
         bad = [c for c in result.campaigns if c.status in failing]

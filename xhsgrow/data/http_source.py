@@ -75,7 +75,12 @@ def fetch_facts(
         progress(f"fetching {shown}", 0.0)
     try:
         resp = request(
-            "GET", url, headers=headers, params=params, policy=policy or RetryPolicy(timeout=30.0)
+            "GET",
+            url,
+            headers=headers,
+            params=params,
+            policy=policy or RetryPolicy(timeout=30.0),
+            follow_redirects=True,
         )
     except HttpError as exc:
         # named like every other data-source error: "--data URL: what went wrong" (the
@@ -114,6 +119,31 @@ def _money(value: Any, where: str) -> float:
     _need(ok, where, f"expected a number >= 0, got {_shown(value)}")
     _need(value <= MAX_MONEY, where, f"expected a number up to 10^15, got {_shown(value)}")
     return float(value)
+
+
+#: Per day, (field, the field it is part of): the cohort's activated, referred and retained
+#: users are among its acquired users, and the referred users whose referrer was acquired too
+#: are among the referred ones.
+COHORT_PARTS: tuple[tuple[str, str], ...] = (
+    ("activated", "acquired"),
+    ("referred_signups", "acquired"),
+    ("retained_d1", "acquired"),
+    ("retained_d7", "acquired"),
+    ("retained_d30", "acquired"),
+    ("referred_by_acquired", "referred_signups"),
+)
+
+
+def _within_cohort(values: dict[str, int], where: str) -> None:
+    """A part of a cohort larger than the cohort (activated 120 of 100 acquired) is a broken
+    answer: it would give rates above 100%."""
+    for part, whole in COHORT_PARTS:
+        if part in values and whole in values:
+            _need(
+                values[part] <= values[whole],
+                f"{where}.{part}",
+                f"{values[part]} is more than {whole} ({values[whole]})",
+            )
 
 
 def _day(text: str) -> dt.date | None:
@@ -161,6 +191,7 @@ def _facts(
         f.inviters = None
         facts[c.id] = f
         if c.id not in served:
+            f.served = False  # no figures: null metrics, no_data targets (not zeros)
             continue
         i, item = served[c.id]
         _campaign(f, c, item, as_of[c.id], f"campaigns[{i}]")
@@ -196,6 +227,7 @@ def _campaign(f: Any, c: Any, item: dict[str, Any], as_of: dt.date, where: str) 
         day = _day(text) if isinstance(text, str) and _DAY.fullmatch(text) else None
         _need(day is not None, f"{at}.day", f"expected YYYY-MM-DD, got {_shown(text)}")
         values = {k: _count(row.get(k, 0), f"{at}.{k}") for k in COUNT_FIELDS}
+        _within_cohort(values, at)
         cost = _money(row.get("cost", 0), f"{at}.cost")
         if day > as_of:
             continue  # nothing after the as-of day counts (checked all the same)
@@ -231,4 +263,5 @@ def _campaign(f: Any, c: Any, item: dict[str, Any], as_of: dt.date, where: str) 
             k: (_money if k == "cost" else _count)(seg.get(k, 0), f"{at}.{k}")
             for k in SEGMENT_FIELDS
         }
+        _within_cohort({k: int(v) for k, v in figures.items() if k != "cost"}, at)
         f.segments[(str(dim), str(value))] = figures

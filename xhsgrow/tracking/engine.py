@@ -28,6 +28,7 @@ from xhsgrow.tracking.result import (
     ReferralView,
     RegionScore,
     SegmentResult,
+    TargetKind,
     TargetResult,
     TrackingResult,
     worst,
@@ -219,6 +220,8 @@ def build_result(
     points = pacing.curve(c)
     started = as_of >= c.window.start
     share = pacing.share_at(points, as_of)
+    if not f.served:
+        return _unserved(c, as_of, share, points, started, quality)
     metrics = metrics_of(c, f)
     targets: list[TargetResult] = []
     for name in (*CUMULATIVE, *RATES, *CEILINGS):
@@ -275,6 +278,76 @@ def build_result(
         partnership=_partnership_view(c, f, as_of) if c.kind == "partnership" else None,
         gala=(f.gala or GalaView((), (), None, 0, ())) if c.kind == "gala" else None,
     )
+
+
+def _kind_of(name: str) -> TargetKind:
+    """How the target ``name`` is compared (a segment target is always a count)."""
+    if name in RATES:
+        return "rate"
+    return "ceiling" if name in CEILINGS else "cumulative"
+
+
+def _unserved(
+    c: Any,
+    as_of: dt.date,
+    share: float,
+    points: list[tuple[dt.date, float]],
+    started: bool,
+    quality: DataQuality,
+) -> CampaignResult:
+    """A campaign the source has no figures for (a metrics endpoint's answer leaves it out):
+    every metric null, every target and segment target ``no_data`` once started (expected to
+    date still shown), no daily rows and no kind view; status ``no_data`` (``not_started``
+    before the window). A zero would read as off track."""
+    metrics = dict.fromkeys(metrics_of(c, CampaignFacts(c.id)))
+
+    def target(name: str, value: float) -> TargetResult:
+        return pacing.no_figures(name, _kind_of(name), float(value), share, started=started)
+
+    targets = tuple(
+        target(name, getattr(c.targets, name))
+        for name in (*CUMULATIVE, *RATES, *CEILINGS)
+        if getattr(c.targets, name, None) is not None
+    )
+    by_row: dict[tuple[str, str], list[TargetResult]] = {}
+    for t in c.targets.segments:
+        by_row.setdefault((t.dimension, t.value), []).append(target(t.metric, t.target))
+    segments = tuple(
+        SegmentResult(
+            dim,
+            value,
+            _segment_label(dim, value),
+            dict.fromkeys(("acquired", "activated", "cost", "merchants_onboarded")),
+            results[0],
+            tuple(results),
+        )
+        for (dim, value), results in by_row.items()
+    )
+    return CampaignResult(
+        id=c.id,
+        kind=c.kind,
+        name=c.name,
+        status="no_data" if started else "not_started",
+        spec_status=c.status,
+        as_of=as_of,
+        window_start=c.window.start,
+        window_end=c.window.end,
+        timezone=c.window.timezone,
+        elapsed_share=share,
+        budget=float(c.budget.amount),
+        currency=c.budget.currency,
+        metrics=metrics,
+        targets=targets,
+        segments=segments,
+        expected_curve=tuple(points),
+        data_quality=quality,
+    )
+
+
+def _segment_label(dim: str, value: str) -> str:
+    from xhsgrow.specs import divisions
+
+    return divisions.name(value) if dim == "region" else value
 
 
 def _daily_fields(row: dict[str, float]) -> dict[str, Any]:
@@ -334,9 +407,8 @@ def _segments(
             )
             for spec in targets.get((dim, value), [])
         )
-        label = divisions.name(value) if dim == "region" else value
         first = results[0] if results else None
-        out.append(SegmentResult(dim, value, label, metrics, first, results))
+        out.append(SegmentResult(dim, value, _segment_label(dim, value), metrics, first, results))
     return tuple(out)
 
 

@@ -52,3 +52,7 @@ class CampaignFacts:
     top_referrers: tuple[Referrer, ...] = ()
     fraud_flags: tuple[FraudFlag, ...] = ()
     gala: GalaView | None = None
+    #: False when the source has no figures for the campaign at all (a metrics endpoint whose
+    #: answer leaves it out): every metric is then null and every started target ``no_data``,
+    #: not a zero that reads as off track
+    served: bool = True

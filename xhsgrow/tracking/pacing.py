@@ -21,7 +21,7 @@ import itertools
 from typing import Any
 
 from xhsgrow.errors import UsageError
-from xhsgrow.tracking.result import TargetResult, TargetStatus
+from xhsgrow.tracking.result import TargetKind, TargetResult, TargetStatus
 
 
 def window_days(campaign: Any) -> list[dt.date]:
@@ -142,6 +142,17 @@ def cumulative(
     else:  # nothing expected yet (a curve that starts flat): on track by definition
         status = "on_track"
     return TargetResult(metric, "cumulative", target, actual, expected, pace, forecast, status)
+
+
+def no_figures(
+    metric: str, kind: TargetKind, target: float, share: float, *, started: bool
+) -> TargetResult:
+    """A target the data source has no figures for: actual, pace and forecast null, status
+    ``no_data`` (``not_started`` before the window); what is expected to date is still the
+    curve's (the target itself for a rate or a ceiling, as above)."""
+    expected = target * (share if started else 0.0) if kind == "cumulative" else target
+    status: TargetStatus = "no_data" if started else "not_started"
+    return TargetResult(metric, kind, target, None, expected, None, None, status)
 
 
 def rate(
