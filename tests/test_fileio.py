@@ -55,6 +55,37 @@ def test_a_failed_rename_keeps_the_old_file_and_leaves_no_temp(
     assert os.listdir(tmp_path) == ["spec.toml"]
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="reads /proc/self/fd (Linux)")
+def test_the_new_text_is_on_disk_before_the_rename_and_the_rename_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A power cut right after the rename must not leave an empty spec: the temporary file is
+    synced (with its whole text) before it is renamed, and the folder after the rename."""
+    path = tmp_path / "spec.toml"
+    path.write_text("old\n", "utf-8")
+    events: list[tuple[str, str]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        target = os.readlink(f"/proc/self/fd/{fd}")
+        content = Path(target).read_text("utf-8") if os.path.isfile(target) else "<folder>"
+        events.append(("fsync", f"{os.path.basename(target)}={content!r}"))
+        real_fsync(fd)
+
+    def replace(src: str, dst: str) -> None:
+        events.append(("replace", os.path.basename(dst)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(fileio.os, "fsync", fsync)
+    monkeypatch.setattr(fileio.os, "replace", replace)
+    write_text_atomic(path, "new\n")
+    (kind0, synced), (kind1, renamed), (kind2, folder) = events
+    assert kind0 == "fsync" and synced.startswith(".spec.toml.") and synced.endswith("='new\\n'")
+    assert (kind1, renamed) == ("replace", "spec.toml")
+    assert (kind2, folder) == ("fsync", f"{tmp_path.name}='<folder>'")
+    assert path.read_text("utf-8") == "new\n"
+
+
 def test_ctrl_c_mid_write_keeps_the_old_file_and_leaves_no_temp(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

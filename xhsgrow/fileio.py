@@ -27,7 +27,9 @@ def write_text_atomic(
     replaced, its temporary file beside it (a rename over the link would cut it off from the
     file it shares). With ``keep_mode`` an existing file keeps its permission bits; a new file
     gets the usual ``0o666`` less the umask. ``make_parents`` creates missing folders first.
-    No fsync: a crash may lose the new text, but never leaves a half-written file in place.
+    The text is synced to disk before the rename, and the folder after it: a crash or a power
+    cut leaves the old file or the new one, never an empty one (a rename can reach the disk
+    before the data it names, on ext4 and XFS alike).
 
     Any failure removes the temporary file; an OSError becomes a one-line
     ``UsageError("cannot write PATH: reason")``, with ``display`` (default ``str(path)``) as
@@ -46,15 +48,42 @@ def write_text_atomic(
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
         # mkstemp makes 0600: right for a secret, wrong for a spec or a report others read
         os.chmod(tmp, mode if mode is not None else 0o666 & ~_umask())
         os.replace(tmp, path)
+        sync_folder(path.parent)
     except OSError as exc:
         _discard(tmp)
         raise UsageError(f"cannot write {display}: {_reason(exc)}") from None
     except BaseException:  # Ctrl-C included: no stray temporary file either way
         _discard(tmp)
         raise
+
+
+def sync_file(path: Path | str) -> None:
+    """Flush a file another writer (DuckDB's COPY, a copy loop) has closed to disk, before it
+    is renamed into place (see write_text_atomic)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def sync_folder(folder: Path) -> None:
+    """Make a rename or a new file in ``folder`` durable (fsync of the folder itself); a no-op
+    where folders cannot be opened (Windows) or synced (some network file systems)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def temp_stem(name: str, limit: int = 64) -> str:

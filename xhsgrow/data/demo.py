@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from xhsgrow.errors import UsageError
-from xhsgrow.fileio import temp_stem
+from xhsgrow.fileio import sync_file, sync_folder, temp_stem
 
 FORMATS: tuple[str, ...] = ("parquet", "csv", "jsonl")
 SUFFIXES: dict[str, str] = {
@@ -1302,7 +1302,9 @@ def generate_demo_events(
         try:
             copy = f"COPY ({query}) TO '{path_sql}' ({options})"
             _run_with_progress(con, copy, progress, tmp, events * BYTES_PER_ROW[fmt])
+            sync_file(tmp)
             os.replace(tmp, target)
+            sync_folder(target.parent)
         except (duckdb.Error, OSError) as exc:  # a read-only folder, a full disk
             _discard(tmp)
             raise UsageError(f"cannot write {target}: {_why(exc)}") from None

@@ -588,7 +588,12 @@ def _prepare_out(out: Path) -> Path:
 
 
 def _publish(tmp: Path, out: Path) -> None:
+    """Put the rendered output in place: one file (synced first, as every file xhsgrow writes
+    whole) or the folder, renamed (its files are not synced one by one: a render is redone in
+    seconds, and a sync per message would cost more than the render)."""
     import shutil
+
+    from xhsgrow.fileio import sync_folder
 
     if out.suffix in FILE_FORMATS:
         joined = tmp / "joined"
@@ -596,7 +601,10 @@ def _publish(tmp: Path, out: Path) -> None:
             for part in sorted(tmp.glob("part-*")):
                 with part.open("rb") as src:
                     shutil.copyfileobj(src, dst, 1 << 20)
+            dst.flush()
+            os.fsync(dst.fileno())
         os.replace(joined, out)
+        sync_folder(out.parent)
         shutil.rmtree(tmp, ignore_errors=True)
         return
     if out.exists():
