@@ -171,7 +171,8 @@ def test_csv_rows_reasons_and_lines_match_duckdb(spark: Any, tmp_path: Path) -> 
         "region": 2,
     }
     samples = facts["samples"]
-    assert (str(tmp_path / "e.csv"), 20, "malformed CSV row: too many columns") in samples
+    # (line 21 of the file: the quoted "two\nlines" before it takes lines 18 and 19)
+    assert (str(tmp_path / "e.csv"), 21, "malformed CSV row: too many columns") in samples
     assert (str(tmp_path / "e.csv"), 11, "unparseable event_time 'not a time'") in samples
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import glob as globmod
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -85,17 +86,49 @@ class EventSource:
         samples = list(self.structural_rejects[:limit])
         # (as many again as asked: rows the reader rejected may lie further on)
         found = self._staged_samples(limit) if self._staged_table else self._read_samples(limit)
-        for file, row, why in found:
-            line = row
-            if self.fmt == "csv":
-                # Data row n is on line n + 1 (the header), later still past rejected lines.
-                line += 1
-                for f, ln, _ in self.structural_rejects:
-                    if f == file and (ln or 0) <= line:
-                        line += 1
-            samples.append((file, line, why))
+        if self.fmt == "csv":
+            samples = self._csv_lines(samples, found)
+        else:
+            samples += found
         samples.sort(key=lambda s: (self.files.index(s[0]) if s[0] in self.files else 0, s[1] or 0))
         return samples[:limit]
+
+    def _csv_lines(
+        self,
+        structural: list[tuple[str, int | None, str]],
+        found: list[tuple[str, int, str]],
+    ) -> list[tuple[str, int | None, str]]:
+        """The samples of CSV files numbered by the line each row starts on. ``found``
+        numbers the rows the reader kept (1 = the first after the header); the reader's own
+        rejects (``structure``) have its line, which does not count line breaks inside
+        quoted values. Where no quote or blank line comes first, row n is on line n + 1, one
+        further for each reader reject before it; otherwise csv_lines reads the file."""
+        from xhsgrow.data.csv_lines import locate
+
+        out: list[tuple[str, int | None, str]] = []
+        for file in dict.fromkeys([*(s[0] for s in structural), *(f[0] for f in found)]):
+            rejects = [ln for f, ln, _ in self.structural_rejects if f == file and ln]
+            mine = [f for f in found if f[0] == file]
+            rows, lines = locate(file, [n for _, n, _ in mine], rejects, self._delimiter(file))
+            out += [(f, lines.get(ln, ln) if ln else ln, w) for f, ln, w in structural if f == file]
+            out += [(f, rows.get(n, n + 1), why) for f, n, why in mine]
+        return out
+
+    def _delimiter(self, file: str) -> str:
+        """The delimiter the reader used for ``file`` (its scan record, ``reject_scans``), else
+        a tab for a .tsv file and a comma for the others."""
+        import duckdb
+
+        try:
+            found = self.con.execute(
+                "SELECT delimiter FROM reject_scans WHERE file_path = ? LIMIT 1", [file]
+            ).fetchall()
+        except duckdb.Error:
+            found = []
+        if found and found[0][0]:
+            return str(found[0][0])
+        name = file.lower().removesuffix(".gz").removesuffix(".zst")
+        return "\t" if name.endswith(".tsv") else ","
 
     def _texts(self, raw: str) -> str:
         """A table expression: ``raw`` (a SELECT of the mapped source columns) with the
@@ -271,6 +304,8 @@ def open_events(data: str, settings: Any = None) -> EventSource:
 
     data_settings = getattr(settings, "data", None)
     files, fmt, hive = resolve(data, getattr(data_settings, "format", "auto") or "auto")
+    if fmt == "csv":
+        files = _without_empty_files(files, data)
     mapping: dict[str, str] = dict(getattr(data_settings, "columns", {}) or {})
     con = connect(settings)
     src = EventSource(con=con, shown=data, files=files, fmt=fmt)
@@ -993,5 +1028,30 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _without_empty_files(files: list[str], data: str) -> list[str]:
+    """The CSV files that hold something: a zero-byte file (an empty partition of an export)
+    has no rows, and a reader would make up a column ('column0') for it; when every file is
+    empty, there is not even a header to read, which is an error naming the first."""
+    full = [f for f in files if _size(f) != 0]
+    if not full:
+        raise UsageError(
+            f"--data {data}: {files[0]} is empty: a CSV file needs a header row",
+            hint="the header names the columns: event_time,event,user_id,campaign,...",
+        )
+    return full
+
+
+def _size(path: str) -> int | None:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return None
+
+
+#: The kind of error DuckDB puts before its message ("Invalid Input Error: File ... too
+#: small"): the engine's vocabulary, not the user's.
+_ENGINE_PREFIX = re.compile(r"^[A-Z][A-Za-z ]* Error: ")
+
+
 def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0][:300]
+    return _ENGINE_PREFIX.sub("", str(exc).strip().splitlines()[0])[:300]

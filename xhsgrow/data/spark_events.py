@@ -139,6 +139,8 @@ class SparkEvents:
             elif rows and numbered:
                 header = 1 if self.fmt == "csv" else 0
                 lines = [n + header for n in _numbers(raw, rows)]
+                if self.fmt == "csv":
+                    lines = self._csv_lines(rows, lines)
         finally:
             self._drop_view(view)
         return [
@@ -151,6 +153,26 @@ class SparkEvents:
             )
             for row, line in zip(rows, lines, strict=True)
         ]
+
+    def _csv_lines(self, rows: list[Any], records: list[int | None]) -> list[int | None]:
+        """Record numbers (the header being 1; Spark keeps malformed rows as records) as the
+        lines the rows start on, where blank lines or quoted line breaks come first
+        (xhsgrow.data.csv_lines, as DuckDB's samples); files not on this machine keep theirs."""
+        from xhsgrow.data.csv_lines import locate
+
+        out = list(records)
+        for file in {row["_file"] for row in rows}:
+            local = _local_path(file) if file else None
+            if local is None:
+                continue
+            mine = [i for i, row in enumerate(rows) if row["_file"] == file]
+            wanted = [n - 1 for i in mine if (n := records[i]) is not None]
+            where, _ = locate(local, wanted, [], self._csv_layout[1])
+            for i in mine:
+                n = records[i]
+                if n is not None:
+                    out[i] = where.get(n - 1, n)
+        return out
 
     def _malformed(self, line: str | None) -> str:
         """Why the CSV reader could not split a row, in DuckDB's words where they apply."""

@@ -142,6 +142,9 @@ def compute(
                 hint="fix or drop those rows, or run without --strict to count and skip them",
             )
     dups = int(engine.query(sql.DUPLICATES)[0][0] or 0)
+    ((outside_extra, other_extra),) = engine.query(sql.duplicate_overlaps(d, plan))
+    counts["outside_windows"] -= int(outside_extra or 0)
+    counts["other_campaigns"] -= int(other_extra or 0)
     reasons = _reasons(engine) if counts["rejected"] else {}
     if structural:
         reasons["structure"] = structural

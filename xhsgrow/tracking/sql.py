@@ -304,11 +304,28 @@ def duplicates(d: Dialect, plan: Plan) -> str:
     the seven-name IN list would run on every row, before the candidates are picked (a
     hash join over 10M rows: 0.12 s of CPU over a staged CSV)."""
     return f"""
-SELECT event, campaign, {d.minute_of("ts")} AS minute, COUNT(*) - 1 AS extra
+SELECT event, campaign, ts, {d.minute_of("ts")} AS minute, COUNT(*) - 1 AS extra
 FROM ev
 WHERE {pair_key(d)} IN (SELECT k FROM dupk) AND {VALID} AND ts < {plan.row_cut()}
 GROUP BY {row_key(d)}, event, campaign
 HAVING COUNT(*) > 1
+"""
+
+
+def duplicate_overlaps(d: Dialect, plan: Plan) -> str:
+    """The extra copies (``dupx``) among the rows ``quality`` counts as ``outside_windows``
+    and as ``other_campaigns``: duplicates are collapsed before anything is counted, so a
+    row sent three times outside its window is 1 outside and 2 duplicates, not 3 and 2."""
+    attributed = f"COALESCE(campaign, '') <> '' AND event NOT IN {in_list(ACTIVITY_EVENTS)}"
+    tracked = f"campaign IN {in_list(plan.campaigns)}"
+    outside = plan.outside_window_ts(d, "ts")
+    return f"""
+SELECT
+    SUM(CASE WHEN {attributed} AND {tracked} AND event <> 'reward' AND {outside}
+        THEN extra ELSE 0 END),
+    SUM(CASE WHEN {attributed} AND NOT {tracked} THEN extra ELSE 0 END)
+FROM dupx
+WHERE {KNOWN}
 """
 
 
