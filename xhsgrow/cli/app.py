@@ -12,7 +12,7 @@ import typer.main
 from typer.core import TyperCommand, TyperGroup
 
 from xhsgrow import __version__
-from xhsgrow.errors import XhsgrowError
+from xhsgrow.errors import UsageError, XhsgrowError
 
 #: Every top-level command: the module that defines it and its one-line summary, in the order
 #: --help lists them. A module is imported only when one of its commands runs, so that
@@ -159,6 +159,15 @@ def reflow(text: str) -> str:
     return "\n\n".join(paragraphs)
 
 
+def _usage_error() -> type[Exception]:
+    """The usage-error class of the click that typer runs on (its own copy in typer >= 0.20)."""
+    try:
+        from typer._click.exceptions import UsageError as ClickUsageError
+    except ImportError:  # pragma: no cover - a typer on plain click
+        from click.exceptions import UsageError as ClickUsageError  # type: ignore[no-redef]
+    return ClickUsageError
+
+
 def _name(info: Any) -> str:
     """The name typer gives a registered command (its own, or the function's, dashed)."""
     return info.name or typer.main.get_command_name(getattr(info.callback, "__name__", ""))
@@ -176,6 +185,27 @@ class _Group(TyperGroup):
 
             report_error(exc)
             raise typer.Exit(exc.exit_code) from None
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        """A bad option value, a missing argument or an unknown command is one error line and
+        a hint, exit 2, like every other usage error (not typer's framed usage panel)."""
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except _usage_error() as exc:
+            from xhsgrow.cli.console import report_error
+
+            if not exc.format_message().strip():  # no arguments: the help was the answer
+                sys.exit(exc.exit_code)
+            where = exc.ctx.command_path if exc.ctx is not None else "xhsgrow"
+            message = exc.format_message().replace("Value error, ", "")
+            report_error(UsageError(message, hint=f"{where} -h shows what it takes"))
+            sys.exit(2)
+        except typer.Abort:
+            print("Aborted!", file=sys.stderr)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
 
     def list_commands(self, ctx: Any) -> list[str]:
         return [*COMMANDS, *(c for c in self.commands if c not in COMMANDS)]

@@ -38,13 +38,18 @@ def demo_data(
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", "-o", help="File to write (default: demo-data/events.FORMAT in the workspace)."
+            "--out",
+            "-o",
+            help="File to write, named .parquet, .csv or .jsonl (track tells the format by it; "
+            "default: demo-data/events.FORMAT in the workspace).",
         ),
     ] = None,
     format: Annotated[
         DataFormat | None,
         typer.Option(
-            "--format", "-f", help="parquet | csv | jsonl (default: from --out, else parquet)."
+            "--format",
+            "-f",
+            help="parquet | csv | jsonl (default: from --out's suffix; parquet without --out).",
         ),
     ] = None,
     as_of: Annotated[

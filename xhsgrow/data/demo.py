@@ -1437,9 +1437,19 @@ def format_for(out: Path, fmt: str | None) -> str:
 
     if fmt is not None and fmt not in FORMATS:
         raise UsageError(f"unknown format '{fmt}'; expected one of {', '.join(FORMATS)}")
-    return output_format(
+    chosen = output_format(
         out, fmt, formats=FORMATS, default="parquet", suffixes=SUFFIXES, refuse_unknown=True
     )
+    if out.suffix.lower() not in SUFFIXES and not out.is_dir():  # (a folder: said elsewhere)
+        # (events.txt with --format csv too: `track --data` tells a file's format by its
+        # suffix, so the "Next:" step printed after writing it would fail)
+        ext = {"parquet": ".parquet", "csv": ".csv", "jsonl": ".jsonl"}[chosen]
+        raise UsageError(
+            f"--out {out}: not an event file name (.parquet, .csv, .jsonl): track tells a "
+            "file's format by its suffix",
+            hint=f"name it {out.with_suffix(ext).name if out.suffix else out.name + ext}",
+        )
+    return chosen
 
 
 def write_demo_events(

@@ -109,15 +109,22 @@ def _write_spec(ws: Workspace, kind: str, campaign_id: str, *, force: bool) -> P
     return path
 
 
-def _spec_target(ws: Workspace, kind: str, campaign_id: str, *, force: bool) -> Path:
-    """campaigns/ID.toml, once kind and id are valid and it may be (over)written."""
+def is_campaign_id(text: str) -> bool:
+    """Whether ``text`` has the shape of a campaign id (docs/specs.md): lower-case letters,
+    digits, '-' and '_', starting with a letter or digit. Nothing else names a spec file:
+    ``../other`` or ``./ref`` would reach files outside campaigns/ or under another name."""
     import re
 
+    return re.fullmatch(r"[a-z0-9][a-z0-9_-]*", text) is not None
+
+
+def _spec_target(ws: Workspace, kind: str, campaign_id: str, *, force: bool) -> Path:
+    """campaigns/ID.toml, once kind and id are valid and it may be (over)written."""
     from xhsgrow.specs.models import KINDS
 
     if kind not in KINDS:
         raise UsageError(f"unknown kind '{kind}'; expected one of {', '.join(KINDS)}")
-    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", campaign_id):
+    if not is_campaign_id(campaign_id):
         raise UsageError(
             f"'{campaign_id}' is not a valid id: use lower-case letters, digits, '-' and '_'"
         )
@@ -351,7 +358,7 @@ def load_campaigns(ws: Workspace, ids: list[str] | None = None) -> list[Any]:
     """The workspace's campaigns (all, or the given ids in order); any invalid spec is an error."""
     check_campaigns_dir(ws)
     if ids:
-        missing = [i for i in ids if not ws.spec_path(i).exists()]
+        missing = [i for i in ids if not is_campaign_id(i) or not ws.spec_path(i).is_file()]
         if missing:
             known = ", ".join(p.stem for p in ws.spec_files()) or "none"
             raise UsageError(f"no campaign '{missing[0]}' in {ws.campaigns_dir} (known: {known})")
