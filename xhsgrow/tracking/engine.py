@@ -256,24 +256,12 @@ def build_result(
         for i in range(max(0, (last - c.window.start).days + 1))
     )
     return CampaignResult(
-        id=c.id,
-        kind=c.kind,
-        name=c.name,
+        **_spec_fields(c, as_of, share, points, quality),
         status=status,
-        spec_status=c.status,
-        as_of=as_of,
-        window_start=c.window.start,
-        window_end=c.window.end,
-        timezone=c.window.timezone,
-        elapsed_share=share,
-        budget=float(c.budget.amount),
-        currency=c.budget.currency,
         metrics=metrics,
         targets=tuple(targets),
         segments=segments,
         daily=daily,
-        expected_curve=tuple(points),
-        data_quality=quality,
         referral=_referral_view(f, metrics) if c.kind == "referral" else None,
         partnership=_partnership_view(c, f, as_of) if c.kind == "partnership" else None,
         gala=(f.gala or GalaView((), (), None, 0, ())) if c.kind == "gala" else None,
@@ -324,24 +312,37 @@ def _unserved(
         for (dim, value), results in by_row.items()
     )
     return CampaignResult(
-        id=c.id,
-        kind=c.kind,
-        name=c.name,
+        **_spec_fields(c, as_of, share, points, quality),
         status="no_data" if started else "not_started",
-        spec_status=c.status,
-        as_of=as_of,
-        window_start=c.window.start,
-        window_end=c.window.end,
-        timezone=c.window.timezone,
-        elapsed_share=share,
-        budget=float(c.budget.amount),
-        currency=c.budget.currency,
         metrics=metrics,
         targets=targets,
         segments=segments,
-        expected_curve=tuple(points),
-        data_quality=quality,
     )
+
+
+def _spec_fields(
+    c: Any,
+    as_of: dt.date,
+    share: float,
+    points: list[tuple[dt.date, float]],
+    quality: DataQuality,
+) -> dict[str, Any]:
+    """The fields of a CampaignResult that come from the spec and the run, not the data."""
+    return {
+        "id": c.id,
+        "kind": c.kind,
+        "name": c.name,
+        "spec_status": c.status,
+        "as_of": as_of,
+        "window_start": c.window.start,
+        "window_end": c.window.end,
+        "timezone": c.window.timezone,
+        "elapsed_share": share,
+        "budget": float(c.budget.amount),
+        "currency": c.budget.currency,
+        "expected_curve": tuple(points),
+        "data_quality": quality,
+    }
 
 
 def _segment_label(dim: str, value: str) -> str:
