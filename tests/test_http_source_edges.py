@@ -435,11 +435,13 @@ def test_a_missing_campaign_renders_as_no_data(
 def test_a_missing_campaign_in_a_report(
     invoke: Any, ws: Any, server: EdgeServer, tmp_path: Path, fmt: str
 ) -> None:
-    """`report` renders a campaign without figures in every format, marked no data."""
+    """`report` renders a campaign without figures in every format, marked no data, and
+    warns on stderr as `track` does (a scheduled job's log must show it)."""
     server.plan = [(200, payload(campaigns=[]))]
     out = tmp_path / f"report.{fmt}"
     r = invoke("report", "--data", server.url, "--as-of", AS_OF, "--out", str(out))
     assert r.exit_code == 0, r.output
+    assert "warning:" in r.stderr and "no figures for ref" in r.stderr
     text = out.read_text(encoding="utf-8")
     if fmt == "html":  # (the style sheet names every status's class: look at the page's)
         text = text.replace(text[text.index("<style") : text.index("</style>")], "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -44,6 +44,19 @@ def report_error(exc: XhsgrowError) -> None:
     hint = getattr(exc, "hint", None)
     if hint:
         console.print(f"[dim]Hint: {_escape(hint)}[/]")
+
+
+def warn_no_figures(result: Any) -> None:
+    """A warning line naming the campaigns the data source had no figures for (a metrics
+    endpoint that left them out: metrics null, status no_data), which --fail-on does not
+    fail on: track, report and notify all say it, so that a scheduled job's log shows it."""
+    missing = [c.id for c in result.campaigns if c.metrics.get("acquired") is None]
+    if missing:
+        err().print(
+            f"[yellow]warning:[/] {_escape(result.source)} has no figures for "
+            f"{_escape(', '.join(missing))}: metrics null, targets no data "
+            "(--strict makes this an error)"
+        )
 
 
 def _escape(text: str) -> str:

@@ -212,8 +212,12 @@ def _webhook(ws: Any, name: str, config_file: Path | None) -> Any:
 
 
 def _finish(result: Any, fail_on: str | None) -> None:
-    """Exit 1, naming them, when campaigns are at or past --fail-on."""
+    """Warn of campaigns without figures; exit 1, naming them, when campaigns are at or
+    past --fail-on."""
+    from xhsgrow.cli.console import warn_no_figures
     from xhsgrow.report import exit_code, failing
+
+    warn_no_figures(result)
 
     code = exit_code(result, fail_on)
     if code:

@@ -93,6 +93,7 @@ def track(
         xhsgrow track --engine spark --data table:dw.app_events
     """
     from xhsgrow.cli.app import workspace_from
+    from xhsgrow.cli.console import warn_no_figures
     from xhsgrow.tracking.engine import fail_statuses
     from xhsgrow.tracking.engine import track as run
 
@@ -119,17 +120,7 @@ def track(
         _csv(result, by.value if by else None)
     else:
         _table(result, by.value if by else None)
-    unserved = [c.id for c in result.campaigns if c.metrics.get("acquired") is None]
-    if unserved:
-        from rich.markup import escape
-
-        from xhsgrow.cli.console import err
-
-        err().print(
-            f"[yellow]warning:[/] {escape(result.source)} has no figures for "
-            f"{escape(', '.join(unserved))}: metrics null, targets no data "
-            "(--strict makes this an error)"
-        )
+    warn_no_figures(result)
     if fail_on is not None:
         failing = fail_statuses(fail_on.value)
         bad = [c for c in result.campaigns if c.status in failing]
