@@ -316,14 +316,11 @@ def duplicate_overlaps(d: Dialect, plan: Plan) -> str:
     """The extra copies (``dupx``) among the rows ``quality`` counts as ``outside_windows``
     and as ``other_campaigns``: duplicates are collapsed before anything is counted, so a
     row sent three times outside its window is 1 outside and 2 duplicates, not 3 and 2."""
-    attributed = f"COALESCE(campaign, '') <> '' AND event NOT IN {in_list(ACTIVITY_EVENTS)}"
-    tracked = f"campaign IN {in_list(plan.campaigns)}"
-    outside = plan.outside_window_ts(d, "ts")
+    outside, other = outside_and_other(d, plan)
     return f"""
 SELECT
-    SUM(CASE WHEN {attributed} AND {tracked} AND event <> 'reward' AND {outside}
-        THEN extra ELSE 0 END),
-    SUM(CASE WHEN {attributed} AND NOT {tracked} THEN extra ELSE 0 END)
+    SUM(CASE WHEN {outside} THEN extra ELSE 0 END),
+    SUM(CASE WHEN {other} THEN extra ELSE 0 END)
 FROM dupx
 WHERE {KNOWN}
 """
@@ -363,23 +360,30 @@ def interactions(d: Dialect, plan: Plan, campaigns: Sequence[str]) -> str:
 )"""
 
 
+def outside_and_other(d: Dialect, plan: Plan) -> tuple[str, str]:
+    """The tests of a well-formed row up to as-of for ``outside_windows`` (attributed to a
+    tracked campaign, not a reward, outside its window) and for ``other_campaigns``
+    (attributed to a campaign not tracked): read by ``quality`` on every row and by
+    ``duplicate_overlaps`` on the extra copies."""
+    attributed = f"COALESCE(campaign, '') <> '' AND event NOT IN {in_list(ACTIVITY_EVENTS)}"
+    tracked = f"campaign IN {in_list(plan.campaigns)}"
+    outside = f"{attributed} AND {tracked} AND event <> 'reward' AND {plan.outside_window_ts(d)}"
+    return outside, f"{attributed} AND NOT {tracked}"
+
+
 def quality(d: Dialect, plan: Plan) -> str:
     """Where every row read went (docs/metrics.md, data_quality)."""
     cut = plan.row_cut()
     ok = f"{VALID} AND {KNOWN} AND ts < {cut}"
-    attributed = f"COALESCE(campaign, '') <> '' AND event NOT IN {in_list(ACTIVITY_EVENTS)}"
-    tracked = f"campaign IN {in_list(plan.campaigns)}"
-    outside = plan.outside_window_ts(d, "ts")
+    outside, other = outside_and_other(d, plan)
     return f"""
 SELECT
     COUNT(*) AS rows_read,
     SUM(CASE WHEN reason IS NOT NULL THEN 1 ELSE 0 END) AS rejected,
     SUM(CASE WHEN {VALID} AND NOT {KNOWN} THEN 1 ELSE 0 END) AS unknown_events,
     SUM(CASE WHEN {VALID} AND {KNOWN} AND ts >= {cut} THEN 1 ELSE 0 END) AS after_as_of,
-    SUM(CASE WHEN {ok} AND {attributed} AND NOT {tracked} THEN 1 ELSE 0 END)
-        AS other_campaigns,
-    SUM(CASE WHEN {ok} AND {attributed} AND {tracked} AND event <> 'reward' AND {outside}
-        THEN 1 ELSE 0 END) AS outside_windows
+    SUM(CASE WHEN {ok} AND {other} THEN 1 ELSE 0 END) AS other_campaigns,
+    SUM(CASE WHEN {ok} AND {outside} THEN 1 ELSE 0 END) AS outside_windows
 FROM ev
 """
 
