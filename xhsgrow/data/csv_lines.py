@@ -54,10 +54,13 @@ def _counted(rows: list[int], rejected: list[int]) -> dict[int, int]:
     return out
 
 
-def _open(path: str) -> IO[bytes] | None:
-    if path.lower().endswith(".gz"):
+def open_bytes(path: str) -> IO[bytes] | None:
+    """A CSV file's bytes: a .gz file decompressed; None for a .zst file (no zstd reader in
+    Python's standard library before 3.14)."""
+    lower = path.lower()
+    if lower.endswith(".gz"):
         return gzip.open(path, "rb")
-    if path.lower().endswith(".zst"):
+    if lower.endswith(".zst"):
         return None
     return open(path, "rb")  # (closed by the caller's with)
 
@@ -69,7 +72,7 @@ def _plain_up_to(path: str, *lines: int) -> bool:
     blank line a short search (about 0.1 s for the 90 MB before the first reject of the
     10M demo CSV)."""
     last = max(lines)
-    fh = _open(path)
+    fh = open_bytes(path)
     if fh is None:
         return True  # (not readable here: the numbers stand)
     with fh:
@@ -96,7 +99,7 @@ def _exact(
 ) -> tuple[dict[int, int], dict[int, int]]:
     """Read the records as the reader does, each with the line it starts on and the line the
     reader counts for it (blank lines counted, line breaks inside quotes not)."""
-    fh = _open(path)
+    fh = open_bytes(path)
     if fh is None:
         return {}, {}
     data: dict[int, int] = {}

@@ -109,26 +109,10 @@ class EventSource:
         for file in dict.fromkeys([*(s[0] for s in structural), *(f[0] for f in found)]):
             rejects = [ln for f, ln, _ in self.structural_rejects if f == file and ln]
             mine = [f for f in found if f[0] == file]
-            rows, lines = locate(file, [n for _, n, _ in mine], rejects, self._delimiter(file))
+            rows, lines = locate(file, [n for _, n, _ in mine], rejects, _delimiter(self.con, file))
             out += [(f, lines.get(ln, ln) if ln else ln, w) for f, ln, w in structural if f == file]
             out += [(f, rows.get(n, n + 1), why) for f, n, why in mine]
         return out
-
-    def _delimiter(self, file: str) -> str:
-        """The delimiter the reader used for ``file`` (its scan record, ``reject_scans``), else
-        a tab for a .tsv file and a comma for the others."""
-        import duckdb
-
-        try:
-            found = self.con.execute(
-                "SELECT delimiter FROM reject_scans WHERE file_path = ? LIMIT 1", [file]
-            ).fetchall()
-        except duckdb.Error:
-            found = []
-        if found and found[0][0]:
-            return str(found[0][0])
-        name = file.lower().removesuffix(".gz").removesuffix(".zst")
-        return "\t" if name.endswith(".tsv") else ","
 
     def _texts(self, raw: str) -> str:
         """A table expression: ``raw`` (a SELECT of the mapped source columns) with the
@@ -418,22 +402,18 @@ def _refuse_repeated_columns(
     column holds the users would be a guess. Headers are read with the delimiter DuckDB
     found in the first file; a .zst file is not looked into."""
     import csv
-    import gzip
+    import io
 
-    import duckdb
+    from xhsgrow.data.csv_lines import open_bytes
 
-    try:
-        query = "SELECT Delimiter FROM sniff_csv(?, sample_size = 2048)"  # (the first lines)
-        (sep,) = con.execute(query, [files[0]]).fetchone()
-    except (duckdb.Error, TypeError):
-        return  # (the read itself will say what is wrong)
+    sep = _delimiter(con, files[0])
     wanted = {mapping.get(c, c).strip().lower() for c in COLUMNS}
     for path in files:
-        if path.lower().endswith(".zst"):
-            continue
-        opener: Any = gzip.open if path.lower().endswith(".gz") else open
         try:
-            with opener(path, "rt", encoding="utf-8-sig", errors="replace", newline="") as fh:
+            raw = open_bytes(path)
+            if raw is None:
+                continue
+            with raw, io.TextIOWrapper(raw, "utf-8-sig", errors="replace", newline="") as fh:
                 header = next(csv.reader(fh, delimiter=sep), [])
         except (OSError, EOFError, csv.Error):
             continue
@@ -446,6 +426,26 @@ def _refuse_repeated_columns(
                     hint="rename or drop one of them: which one holds the values is a guess",
                 )
             seen.add(key)
+
+
+def _delimiter(con: Any, file: str) -> str:
+    """The delimiter of CSV ``file``: the one the reader used (its scan record,
+    ``reject_scans``, once the file has been read), else the one DuckDB's sniffer finds in
+    its first lines, else a tab for a .tsv file and a comma for the others."""
+    import duckdb
+
+    for query in (
+        "SELECT delimiter FROM reject_scans WHERE file_path = ? LIMIT 1",
+        "SELECT Delimiter FROM sniff_csv(?, sample_size = 2048)",
+    ):
+        try:
+            found = con.execute(query, [file]).fetchall()
+        except duckdb.Error:
+            continue
+        if found and found[0][0]:
+            return str(found[0][0])
+    name = file.lower().removesuffix(".gz").removesuffix(".zst")
+    return "\t" if name.endswith(".tsv") else ","
 
 
 #: The ``ev`` columns, in order: the typed contract columns and ``reason``.
