@@ -1432,24 +1432,27 @@ def _make_folder(out: Path) -> None:
 
 def format_for(out: Path, fmt: str | None) -> str:
     """The format named by ``fmt``, or by the file's suffix (default parquet); they must agree
-    (the rule of report and brief --out, rendering.formats)."""
+    (the rule of report and brief --out, rendering.formats). The name must also end in an
+    event-file suffix, whatever ``fmt`` says: `track --data` tells a file's format by it, and
+    the "Next:" step printed after writing would fail on events.txt or events."""
     from xhsgrow.rendering.formats import output_format
 
     if fmt is not None and fmt not in FORMATS:
         raise UsageError(f"unknown format '{fmt}'; expected one of {', '.join(FORMATS)}")
-    chosen = output_format(
-        out, fmt, formats=FORMATS, default="parquet", suffixes=SUFFIXES, refuse_unknown=True
-    )
     if out.suffix.lower() not in SUFFIXES and not out.is_dir():  # (a folder: said elsewhere)
-        # (events.txt with --format csv too: `track --data` tells a file's format by its
-        # suffix, so the "Next:" step printed after writing it would fail)
-        ext = {"parquet": ".parquet", "csv": ".csv", "jsonl": ".jsonl"}[chosen]
-        raise UsageError(
-            f"--out {out}: not an event file name (.parquet, .csv, .jsonl): track tells a "
-            "file's format by its suffix",
-            hint=f"name it {out.with_suffix(ext).name if out.suffix else out.name + ext}",
+        ext = f".{fmt or 'parquet'}"
+        name = out.with_suffix(ext).name if out.suffix else out.name + ext
+        what = (
+            f"cannot tell the format of {out} from '{out.suffix}'"
+            if out.suffix and fmt is None
+            else f"--out {out}: not an event file name ({', '.join(f'.{f}' for f in FORMATS)})"
         )
-    return chosen
+        raise UsageError(
+            what,
+            hint=f"name it {name}: track --data tells an event file's format by its suffix, "
+            "which --format cannot stand in for",
+        )
+    return output_format(out, fmt, formats=FORMATS, default="parquet", suffixes=SUFFIXES)
 
 
 def write_demo_events(

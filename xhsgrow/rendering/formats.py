@@ -25,26 +25,17 @@ def output_format(
     formats: tuple[str, ...],
     default: str,
     suffixes: Mapping[str, str] = SUFFIXES,
-    refuse_unknown: bool = False,
 ) -> str:
     """The format to write ``out`` in.
 
     Without ``given`` (no --format) a known suffix of ``out`` (in ``suffixes``) decides
     (``report.html`` is HTML); with it, a known suffix of another format is refused
     (``--out r.json`` with ``--format csv``), as CSV in a .json file helps nobody. A suffix
-    outside ``formats`` (or none, or no ``out``) keeps ``given``, else ``default``; with
-    ``refuse_unknown``, a suffix that names no format is refused when nothing is given
-    (demo-data: ``events.txt`` is no event file)."""
+    outside ``formats`` (or none, or no ``out``) keeps ``given``, else ``default``."""
     by_suffix = suffixes.get(out.suffix.lower()) if out is not None else None
     if by_suffix not in formats:
         by_suffix = None
     if given is None:
-        if refuse_unknown and out is not None and out.suffix and by_suffix is None:
-            names = [f".{f}" for f in formats]
-            raise UsageError(
-                f"cannot tell the format of {out} from '{out.suffix}'",
-                hint=f"use a {', '.join(names[:-1])} or {names[-1]} file name, or --format",
-            )
         return by_suffix or default
     if by_suffix is not None and by_suffix != given:
         raise UsageError(
