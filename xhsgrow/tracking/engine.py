@@ -297,27 +297,28 @@ def _unserved(
         for name in (*CUMULATIVE, *RATES, *CEILINGS)
         if getattr(c.targets, name, None) is not None
     )
-    by_row: dict[tuple[str, str], list[TargetResult]] = {}
-    for t in c.targets.segments:
-        by_row.setdefault((t.dimension, t.value), []).append(target(t.metric, t.target))
-    segments = tuple(
-        SegmentResult(
-            dim,
-            value,
-            _segment_label(dim, value),
-            dict.fromkeys(("acquired", "activated", "cost", "merchants_onboarded")),
-            results[0],
-            tuple(results),
-        )
-        for (dim, value), results in by_row.items()
-    )
+    segments = []
+    for (dim, value), specs in _targets_by_row(c).items():
+        results = tuple(target(t.metric, t.target) for t in specs)
+        blank = dict.fromkeys(("acquired", "activated", "cost", "merchants_onboarded"))
+        label = _segment_label(dim, value)
+        segments.append(SegmentResult(dim, value, label, blank, results[0], results))
     return CampaignResult(
         **_spec_fields(c, as_of, share, points, quality),
         status="no_data" if started else "not_started",
         metrics=metrics,
         targets=targets,
-        segments=segments,
+        segments=tuple(segments),
     )
+
+
+def _targets_by_row(c: Any) -> dict[tuple[str, str], list[Any]]:
+    """The spec's segment targets by (dimension, value), in spec order: a row may carry one
+    per metric."""
+    rows: dict[tuple[str, str], list[Any]] = {}
+    for t in c.targets.segments:
+        rows.setdefault((t.dimension, t.value), []).append(t)
+    return rows
 
 
 def _spec_fields(
@@ -372,9 +373,7 @@ def _segments(
         acc = rows.setdefault(key, {})
         for metric, v in figures.items():
             acc[metric] = acc.get(metric, 0) + v
-    targets: dict[tuple[str, str], list[Any]] = {}
-    for t in c.targets.segments:
-        targets.setdefault((t.dimension, t.value), []).append(t)
+    targets = _targets_by_row(c)
     for dim, value in targets:
         if (dim, value) not in rows:
             if dim == "region":
