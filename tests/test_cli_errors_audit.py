@@ -480,3 +480,17 @@ def test_demo_help_teaches(invoke) -> None:  # type: ignore[no-untyped-def]
     flat = " ".join(r.output.split())
     for word in ("Example:", "parquet | csv | jsonl", "--seed", "Same seed, same file"):
         assert word in flat, word
+
+
+@pytest.mark.parametrize(
+    "args, command", [(["track", "--as-of"], "track"), (["demo-data", "-o"], "demo-data")]
+)
+def test_an_option_without_its_value_names_the_command_to_ask(  # type: ignore[no-untyped-def]
+    invoke, args: list[str], command: str
+) -> None:
+    # Found before the command's context exists: the hint must still name the command whose
+    # options the user is missing, not the root help.
+    r = invoke(*args)
+    line = error_line(r)
+    assert line == f"Error: Option '{args[1]}' requires an argument."
+    assert r.stderr.strip().splitlines()[1].endswith(f" {command} -h shows what it takes")

@@ -168,6 +168,15 @@ def _usage_error() -> type[Exception]:
     return ClickUsageError
 
 
+def _named(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    """The command a usage error without a context belongs to (an option missing its value is
+    found before the command's context exists): the first command name in the arguments."""
+    words = kwargs.get("args") or (args[0] if args else None) or sys.argv[1:]
+    command = next((w for w in words if w in COMMANDS), None)
+    prog = kwargs.get("prog_name") or "xhsgrow"
+    return f"{prog} {command}" if command else prog
+
+
 def _name(info: Any) -> str:
     """The name typer gives a registered command (its own, or the function's, dashed)."""
     return info.name or typer.main.get_command_name(getattr(info.callback, "__name__", ""))
@@ -198,7 +207,7 @@ class _Group(TyperGroup):
 
             if not exc.format_message().strip():  # no arguments: the help was the answer
                 sys.exit(exc.exit_code)
-            where = exc.ctx.command_path if exc.ctx is not None else "xhsgrow"
+            where = exc.ctx.command_path if exc.ctx is not None else _named(args, kwargs)
             message = exc.format_message().replace("Value error, ", "")
             report_error(UsageError(message, hint=f"{where} -h shows what it takes"))
             sys.exit(2)
