@@ -19,9 +19,11 @@ from typing import Any
 
 import pytest
 
+from tests.test_track_edges import HEADER, csv_file
 from tests.test_track_metrics import DATA, make_workspace
 
-HEADER = "event_time,event,user_id,campaign,channel,region,age_band,referrer_id,amount,device_id,ip"
+# one CSV row of the contract's eleven columns: row(time, event, user, campaign, channel=...)
+from tests.test_track_partner_segments import ev as row
 
 # The fields of metrics.md's "Data quality" table.
 FIELDS = {
@@ -36,25 +38,6 @@ FIELDS = {
     "other_campaigns",
 }
 COUNTS = sorted(FIELDS - {"rejected_samples", "rejected_by_reason"})
-
-
-def row(
-    time: str,
-    event: str,
-    user: str,
-    campaign: str = "",
-    *,
-    channel: str = "",
-    region: str = "",
-    amount: str = "",
-) -> str:
-    """One CSV line of the contract's eleven columns (the caller quotes what needs it)."""
-    return ",".join([time, event, user, campaign, channel, region, "", "", amount, "", ""])
-
-
-def csv_file(path: Path, rows: list[str], header: str = HEADER) -> Path:
-    path.write_text("\n".join([header, *rows]) + "\n", "utf-8")
-    return path
 
 
 def ny_spec() -> str:
