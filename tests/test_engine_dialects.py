@@ -64,9 +64,9 @@ class Recorder:
     def query(self, select: str) -> list[tuple[Any, ...]]:
         self.statements.append(select)
         if "rows_read" in select:
-            return [(0, 0, 0, 0, 0, 0)]
-        if "THEN extra ELSE 0" in select:  # (duplicate_overlaps: two sums)
-            return [(0, 0)]
+            return [(0, 0, 0, 0, 0, 0, 0)]
+        if "THEN extra ELSE 0" in select:  # (duplicate_overlaps: three sums)
+            return [(0, 0, 0)]
         return [(0,)] if "extra" in select else []
 
     def rejected_samples(self, limit: int = 5) -> list[Any]:

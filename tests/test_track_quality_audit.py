@@ -36,6 +36,7 @@ FIELDS = {
     "duplicates",
     "outside_windows",
     "other_campaigns",
+    "unattributed",
 }
 COUNTS = sorted(FIELDS - {"rejected_samples", "rejected_by_reason"})
 
@@ -504,6 +505,48 @@ def test_other_campaigns_are_those_not_tracked_in_this_run(ws2, invoke) -> None:
         (): zero(rows_read=8, other_campaigns=2),
         ("ny",): zero(rows_read=8, other_campaigns=3),
     }
+
+
+def test_counted_events_naming_no_campaign_are_unattributed(ws, invoke) -> None:  # type: ignore[no-untyped-def]
+    """unattributed: "invites, rewards, merchant onboardings and interactions that name no
+    campaign": no figure reads them. Every row is on 01-12, inside the window, as-of 01-16.
+    1. invite, campaign empty; 2. its exact copy (a duplicate, not unattributed again);
+    3. reward of 5, empty; 4. interaction, empty; 5. merchant_onboarded, empty (in a
+    covered region, yet no campaign's merchant); 6. invite whose campaign is blanks (trimmed
+    to empty); 7. a signup naming no campaign (an organic first signup: read, as it decides
+    that u7's later signup to ref does not acquire them); 8. u7's signup to ref on 01-13;
+    9. an active, no campaign (activity needs none); 10. a reward of 2 to ref.
+    unattributed 1 + 1 + 1 + 1 + 1 = 5 (rows 1, 3, 4, 5, 6), duplicates 1; nothing else.
+    ref: cost 2 (the unattributed reward is nobody's cost), invites 0, acquired 0."""
+    rows = [
+        row("2025-01-12 10:00:00", "invite", "u1"),
+        row("2025-01-12 10:00:00", "invite", "u1"),
+        row("2025-01-12 10:00:00", "reward", "u1", amount="5"),
+        row("2025-01-12 10:00:00", "interaction", "u1"),
+        row("2025-01-12 10:00:00", "merchant_onboarded", "m1", region="522634"),
+        row("2025-01-12 11:00:00", "invite", "u2", "  "),
+        row("2025-01-12 10:00:00", "signup", "u7"),
+        row("2025-01-13 10:00:00", "signup", "u7", "ref"),
+        row("2025-01-13 10:00:00", "active", "u1"),
+        row("2025-01-12 10:00:00", "reward", "u1", "ref", amount="2"),
+    ]
+    for data in (csv_file(ws / "e.csv", rows), _as_parquet(ws, csv_file(ws / "p.csv", rows))):
+        doc = track_doc(invoke, data)
+        assert counts(doc["data_quality"]) == zero(rows_read=10, unattributed=5, duplicates=1)
+        m = doc["campaigns"][0]["metrics"]
+        assert (m["cost"], m["invites"], m["acquired"], m["merchants_onboarded"]) == (2.0, 0, 0, 0)
+
+
+def _as_parquet(ws: Path, csv: Path) -> Path:
+    """The CSV's rows as a Parquet file of text columns (the CSV is removed)."""
+    import duckdb
+
+    out = ws / f"{csv.stem}.parquet"
+    con = duckdb.connect()
+    con.execute(f"COPY (SELECT * FROM read_csv('{csv}', all_varchar = true)) TO '{out}'")
+    con.close()
+    csv.unlink()
+    return out
 
 
 def test_copies_outside_the_window_are_one_outside_row_and_duplicates(ws2, invoke) -> None:  # type: ignore[no-untyped-def]

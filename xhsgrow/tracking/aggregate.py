@@ -115,6 +115,7 @@ def compute(
                 "after_as_of",
                 "other_campaigns",
                 "outside_windows",
+                "unattributed",
             )
             counts = {k: int(v or 0) for k, v in zip(names, row, strict=True)}
             if not counts["rejected"]:
@@ -142,9 +143,12 @@ def compute(
                 hint="fix or drop those rows, or run without --strict to count and skip them",
             )
     dups = int(engine.query(sql.DUPLICATES)[0][0] or 0)
-    ((outside_extra, other_extra),) = engine.query(sql.duplicate_overlaps(d, plan))
+    ((outside_extra, other_extra, unattributed_extra),) = engine.query(
+        sql.duplicate_overlaps(d, plan)
+    )
     counts["outside_windows"] -= int(outside_extra or 0)
     counts["other_campaigns"] -= int(other_extra or 0)
+    counts["unattributed"] -= int(unattributed_extra or 0)
     reasons = _reasons(engine) if counts["rejected"] else {}
     if structural:
         reasons["structure"] = structural
@@ -157,6 +161,7 @@ def compute(
         outside_windows=counts["outside_windows"],
         after_as_of=counts["after_as_of"],
         other_campaigns=counts["other_campaigns"],
+        unattributed=counts["unattributed"],
         rejected_by_reason=reasons,
     )
     facts = _facts(engine, campaigns, plan, as_of)

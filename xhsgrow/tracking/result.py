@@ -90,6 +90,8 @@ class DataQuality:
     after_as_of: int = 0
     #: rows attributed to a campaign that is not being tracked (not an error; just not counted)
     other_campaigns: int = 0
+    #: invites, rewards, onboardings and interactions naming no campaign (no figure reads them)
+    unattributed: int = 0
     #: rejected rows by reason code (docs/metrics.md lists the codes)
     rejected_by_reason: dict[str, int] = field(default_factory=dict)
 

@@ -313,14 +313,16 @@ HAVING COUNT(*) > 1
 
 
 def duplicate_overlaps(d: Dialect, plan: Plan) -> str:
-    """The extra copies (``dupx``) among the rows ``quality`` counts as ``outside_windows``
-    and as ``other_campaigns``: duplicates are collapsed before anything is counted, so a
-    row sent three times outside its window is 1 outside and 2 duplicates, not 3 and 2."""
+    """The extra copies (``dupx``) among the rows ``quality`` counts as ``outside_windows``,
+    ``other_campaigns`` and ``unattributed``: duplicates are collapsed before anything is
+    counted, so a row sent three times outside its window is 1 outside and 2 duplicates,
+    not 3 and 2."""
     outside, other = outside_and_other(d, plan)
     return f"""
 SELECT
     SUM(CASE WHEN {outside} THEN extra ELSE 0 END),
-    SUM(CASE WHEN {other} THEN extra ELSE 0 END)
+    SUM(CASE WHEN {other} THEN extra ELSE 0 END),
+    SUM(CASE WHEN {UNATTRIBUTED} THEN extra ELSE 0 END)
 FROM dupx
 WHERE {KNOWN}
 """
@@ -371,6 +373,11 @@ def outside_and_other(d: Dialect, plan: Plan) -> tuple[str, str]:
     return outside, f"{attributed} AND NOT {tracked}"
 
 
+#: A row of an event counted per campaign (``COUNTED_EVENTS``) that names no campaign: no
+#: figure reads it (a signup without one is still a user's first signup; activity needs none).
+UNATTRIBUTED = f"COALESCE(campaign, '') = '' AND event IN {in_list(COUNTED_EVENTS)}"
+
+
 def quality(d: Dialect, plan: Plan) -> str:
     """Where every row read went (docs/metrics.md, data_quality)."""
     cut = plan.row_cut()
@@ -383,7 +390,8 @@ SELECT
     SUM(CASE WHEN {VALID} AND NOT {KNOWN} THEN 1 ELSE 0 END) AS unknown_events,
     SUM(CASE WHEN {VALID} AND {KNOWN} AND ts >= {cut} THEN 1 ELSE 0 END) AS after_as_of,
     SUM(CASE WHEN {ok} AND {other} THEN 1 ELSE 0 END) AS other_campaigns,
-    SUM(CASE WHEN {ok} AND {outside} THEN 1 ELSE 0 END) AS outside_windows
+    SUM(CASE WHEN {ok} AND {outside} THEN 1 ELSE 0 END) AS outside_windows,
+    SUM(CASE WHEN {ok} AND {UNATTRIBUTED} THEN 1 ELSE 0 END) AS unattributed
 FROM ev
 """
 
