@@ -83,6 +83,10 @@ def load_settings_file(path: Path, *, display: str | None = None) -> Settings:
         )
         for name in sorted(set(settings.data.columns) - set(COLUMNS))
     ]
+    problems += [
+        src.problem(("data", "columns", name), message)
+        for name, message in _misread_columns(settings.data.columns)
+    ]
     spark = settings.data.spark
     if spark.master is not None and spark.remote is not None:
         # Two exclusive ways to reach Spark (PySpark refuses both at once too): say so where the
@@ -112,3 +116,30 @@ def load_settings_file(path: Path, *, display: str | None = None) -> Settings:
     if problems:
         raise SpecError(problems)
     return settings
+
+
+def _misread_columns(columns: dict[str, str]) -> list[tuple[str, str]]:
+    """(contract column, why) for each ``[data.columns]`` mapping the event readers would
+    misread: an empty name, or a file column another contract column is read from too."""
+    # The readers (xhsgrow/data/events.py, spark_events.py) look a mapped name up exactly, then
+    # in any case, and DuckDB trims CSV header names: names equal once trimmed and lowercased
+    # are one file column. An unmapped contract column is read from its own name, so
+    # `region = "channel"` with channel unmapped reads the file's channel column twice, as
+    # both, and is refused; a swap (`channel = "region"`, `region = "channel"`) reads two.
+    owners = {col.lower(): col for col in COLUMNS if col not in columns}
+    found: list[tuple[str, str]] = []
+    for col, name in columns.items():
+        if col not in COLUMNS:
+            continue  # never read: reported as not an event column
+        key = name.strip().lower()
+        if not key:
+            what = "blank" if name else "empty"  # (blanks echoed would not show)
+            found.append(
+                (col, f"the file column name is {what}; write the name {col} has in your files")
+            )
+            continue
+        owner = owners.setdefault(key, col)
+        if owner != col:
+            unmapped = "" if owner in columns else ", which is not mapped and reads its own name"
+            found.append((col, f"'{name}' is already the file column of {owner}{unmapped}"))
+    return found

@@ -317,11 +317,14 @@ def open_events(data: str, settings: Any = None) -> EventSource:
         if fmt == "csv":
             _refuse_repeated_columns(con, files, mapping, data)
         lower = {name.lower(): name for name in types}
+        # (as headers are matched: DuckDB trims CSV header names, and so does settings' check)
+        trimmed = {name.strip().lower(): name for name in types}
         select: list[str] = []
         col_types: dict[str, str] = {}
         for col in COLUMNS:
             wanted = mapping.get(col, col)
             actual = wanted if wanted in types else lower.get(wanted.lower())
+            actual = actual or trimmed.get(wanted.strip().lower())
             if actual is None and fmt == "jsonl" and col not in REQUIRED:
                 # The keys were seen in the first lines only: an optional key that first
                 # appears later (with the same spelling) must still be read, not dropped.
