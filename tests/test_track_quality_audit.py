@@ -505,6 +505,9 @@ def test_other_campaigns_are_those_not_tracked_in_this_run(ws2, invoke) -> None:
         (): zero(rows_read=8, other_campaigns=2),
         ("ny",): zero(rows_read=8, other_campaigns=3),
     }
+    r = invoke("track", "ref", "--data", str(data), "--as-of", "2025-01-16")
+    assert r.exit_code == 0, r.output
+    assert " ".join(r.stdout.split()).endswith("0 after as-of, 4 of other campaigns"), r.stdout
 
 
 def test_counted_events_naming_no_campaign_are_unattributed(ws, invoke) -> None:  # type: ignore[no-untyped-def]
@@ -535,6 +538,11 @@ def test_counted_events_naming_no_campaign_are_unattributed(ws, invoke) -> None:
         assert counts(doc["data_quality"]) == zero(rows_read=10, unattributed=5, duplicates=1)
         m = doc["campaigns"][0]["metrics"]
         assert (m["cost"], m["invites"], m["acquired"], m["merchants_onboarded"]) == (2.0, 0, 0, 0)
+        # the table's last line names them (and not other campaigns, of which there are none)
+        r = invoke("track", "--data", str(data), "--as-of", "2025-01-16")
+        assert r.exit_code == 0, r.output
+        tail = " ".join(r.stdout.split()[-22:])
+        assert tail.endswith("1 duplicates, 0 outside windows, 0 after as-of, 5 unattributed"), tail
 
 
 def _as_parquet(ws: Path, csv: Path) -> Path:

@@ -289,10 +289,17 @@ def _table(result: Any, by: str | None) -> None:
                 )
             console.print(seg)
     q = result.data_quality
+    # (rows of untracked campaigns and unattributed rows are named only when there are some:
+    # the first is routine when tracking one campaign of several)
+    rare = "".join(
+        f", {n:,} {what}"
+        for n, what in ((q.other_campaigns, "of other campaigns"), (q.unattributed, "unattributed"))
+        if n
+    )
     console.print(
         f"\n[dim]{q.rows_read:,} rows read from {result.source}: {q.rows_rejected:,} rejected, "
         f"{q.unknown_events:,} unknown events, {q.duplicates:,} duplicates, "
-        f"{q.outside_windows:,} outside windows, {q.after_as_of:,} after as-of[/]"
+        f"{q.outside_windows:,} outside windows, {q.after_as_of:,} after as-of{rare}[/]"
     )
     for r in q.rejected_samples:
         console.print(f"[yellow]  rejected {r.file}:{r.line}: {r.reason}[/]")
