@@ -208,3 +208,23 @@ def test_a_link_to_a_folder_is_refused_up_front(tmp_path: Path) -> None:
     (tmp_path / "report.md").symlink_to("out")
     with pytest.raises(UsageError, match=r"^cannot write .*report\.md: Is a directory$"):
         check_writable(tmp_path / "report.md")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_named_pipe_is_written_into_and_stays_a_pipe(tmp_path: Path) -> None:
+    """`brief --out`, `report --out` into a pipe (or /dev/stdout, /dev/null): a rename over it
+    would leave a plain file nobody reads, and as root replace /dev/null itself."""
+    import stat
+    import threading
+
+    fifo = tmp_path / "brief.md"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    check_writable(fifo)  # (the check passes it too)
+    write_text_atomic(fifo, "# 黔东南 brief\n", make_parents=True)
+    reader.join(timeout=10)
+    assert got == ["# 黔东南 brief\n".encode()]
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert os.listdir(tmp_path) == ["brief.md"]  # no temporary file beside it

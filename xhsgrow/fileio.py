@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import NoReturn
@@ -34,9 +35,20 @@ def write_text_atomic(
     Any failure removes the temporary file; an OSError becomes a one-line
     ``UsageError("cannot write PATH: reason")``, with ``display`` (default ``str(path)``) as
     PATH. The target is untouched unless the rename happened.
+
+    A ``path`` that exists and is neither a file nor a folder (a named pipe, ``/dev/null``,
+    ``/dev/stdout``: ``is_stream``) is written into instead: a rename would replace the pipe
+    or the device with a plain file (as root, ``/dev/null`` itself).
     """
     data = text.encode("utf-8")
     display = display or str(path)
+    if is_stream(path):
+        try:
+            with path.open("wb") as fh:
+                fh.write(data)
+        except OSError as exc:
+            raise UsageError(f"cannot write {display}: {_reason(exc)}") from None
+        return
     if path.is_symlink():
         path = Path(os.path.realpath(path))
     tmp: str | None = None
@@ -60,6 +72,16 @@ def write_text_atomic(
     except BaseException:  # Ctrl-C included: no stray temporary file either way
         _discard(tmp)
         raise
+
+
+def is_stream(path: Path) -> bool:
+    """Whether ``path`` exists (through links: ``/dev/stdout`` is one) and is neither a
+    regular file nor a folder: a named pipe, a device, a terminal."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def sync_file(path: Path | str) -> None:
@@ -105,6 +127,10 @@ def check_writable(path: Path, *, make_parents: bool = False, display: str | Non
 
     if path.is_dir():  # (a link to a folder too: links are written through)
         refuse(errno.EISDIR)
+    if is_stream(path):  # written into, not replaced (write_text_atomic)
+        if not os.access(path, os.W_OK):
+            refuse(errno.EACCES)
+        return
     nearest = nearest_existing(path.parent)
     if not nearest.is_dir():
         refuse(errno.ENOTDIR)
