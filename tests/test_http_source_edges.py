@@ -858,3 +858,32 @@ def test_a_non_utf8_text_error_page_is_one_line(invoke: Any, ws: Any, server: Ed
     server.plan = [raw(403, body, Content_Type="text/plain")]
     line = cli_error(invoke, server.url)
     assert "HTTP 403" in line and server.url in line
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("https://metrics.example.com:99999/daily", "its host or port is malformed"),
+        ("https://[::1/daily", "its host or port is malformed"),
+        ("https:///daily", "it has no host"),
+        ("https://metrics example.com/daily", "it has a space in it"),
+    ],
+)
+def test_a_malformed_metrics_url_is_one_line_and_nothing_is_tried(
+    invoke: Any,
+    ws: Any,
+    policies: Policies,
+    monkeypatch: pytest.MonkeyPatch,
+    url: str,
+    problem: str,
+) -> None:
+    """Was: a traceback (httpx.InvalidURL) for the unclosed bracket, "redirected to a URL
+    that is not http(s)" for no host, and four tries to connect for a bad port or a space."""
+    import httpx
+
+    def no_request(*_a: Any, **_kw: Any) -> Any:
+        raise AssertionError("a request was sent")
+
+    monkeypatch.setattr(httpx.Client, "request", no_request)
+    line = cli_error(invoke, url)
+    assert line == f"Error: --data {url}: not a valid http(s) URL ({problem})"

@@ -65,6 +65,38 @@ def mask_url(url: str) -> str:
     return _HOOK_PATH.sub(r"\1***", url)
 
 
+def url_problem(url: str) -> str | None:
+    """What makes ``url`` unusable for a request, in a few words (None when it is fine).
+
+    Checked before anything is sent (``request``; a webhook's when it is looked up, before
+    the data is read): httpx would raise a bare InvalidURL for a bad port or an unclosed
+    ``[``, take a missing host for a redirect to nowhere, and try a space in the host four
+    times as a connection failure."""
+    from urllib.parse import urlsplit
+
+    if any(ch.isspace() for ch in url):
+        return "it has a space in it"
+    if not url.isprintable():
+        return "it has a control character in it"
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a port that is not 0-65535
+    except ValueError:
+        return "its host or port is malformed"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "it does not start with http:// or https://"
+    if not host:
+        return "it has no host"
+    import httpx
+
+    try:
+        httpx.URL(url)
+    except httpx.InvalidURL:
+        return "its host or port is malformed"
+    return None
+
+
 def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
@@ -116,6 +148,10 @@ def request(
 
     policy = policy or RetryPolicy()
     shown = mask_url(url)
+    problem = url_problem(url)
+    if problem:  # (one line, nothing sent; the URL shown masked, as in every message)
+        detail = f"not a valid http(s) URL ({problem})"
+        raise HttpError(f"{shown}: {detail}", detail=detail)
     backoff = wait_exponential(multiplier=policy.backoff, max=policy.max_wait) + wait_random(
         0, policy.backoff
     )

@@ -111,7 +111,16 @@ def resolve(
             f"or add [webhooks.{name}] to {named or '.xhsgrow/webhooks.toml'}; see docs/reports.md",
         )
     if not url.startswith(("https://", "http://")):
-        raise NotifyError(f"webhook {name!r}: the URL must start with https://")
+        raise NotifyError(f"webhook {name!r}: the URL must start with https:// (or http://)")
+    from xhsgrow.net.http import url_problem
+
+    problem = url_problem(url)
+    if problem:  # (the URL itself is never shown: it carries the hook's token)
+        where = f"{prefix}URL" if origin == "environment" else origin
+        raise NotifyError(
+            f"webhook {name!r}: the URL is not a valid http(s) URL ({problem})",
+            hint=f"check the URL in {where}",
+        )
     kind = (kind or _guess_kind(url) or "").lower()
     if kind not in KINDS:
         raise NotifyError(
