@@ -75,8 +75,8 @@ def summarize(
                 f"{fmt.metric_value(h.metric, h.actual, c.currency, lang)} / "
                 f"{fmt.metric_value(h.metric, h.target, c.currency, lang)}"
             )
-            if h.pace is not None:
-                parts.append(f"{words['pace']} {fmt.pct(h.pace)}")
+            if v.pace is not None:
+                parts.append(f"{words['pace']} {fmt.pct(v.pace)}")
         if v.forecast_share is not None:
             parts.append(f"{words['forecast']} {fmt.pct(v.forecast_share)}")
         if v.budget_burn is not None:

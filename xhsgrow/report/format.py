@@ -58,6 +58,7 @@ METRIC_LABEL: dict[str, dict[str, str]] = {
         "merchants_onboarded": "merchants onboarded",
         "interactions": "interactions",
         "participants": "participants",
+        "peak_concurrent_users": "peak concurrent users",
     },
     "zh": {
         "acquired": "新增用户",
@@ -76,6 +77,7 @@ METRIC_LABEL: dict[str, dict[str, str]] = {
         "merchants_onboarded": "入驻商家",
         "interactions": "互动次数",
         "participants": "参与人数",
+        "peak_concurrent_users": "峰值同时在线人数",
     },
 }
 MONEY_METRICS = frozenset({"cost", "budget_spend", "cost_per_activated", "cost_per_acquired"})

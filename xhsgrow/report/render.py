@@ -233,8 +233,28 @@ def render_template(view: PortfolioView, meta: ReportMeta, templates_dir: Path |
         raise TemplateError(f"template {exc.name} not found") from None
     except TemplateSyntaxError as exc:
         raise TemplateError(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from None
-    except UndefinedError as exc:
-        raise TemplateError(f"template {name}: {exc.message}") from None
+    except XhsgrowError:
+        raise
+    except Exception as exc:  # any failure inside a template is the template's
+        # An undefined name, arithmetic on a None figure, a division by a zero target, an
+        # attribute the sandbox refuses: a workspace template's mistake, so one line naming
+        # the file and line (as a syntax error does), not a traceback.
+        message = exc.message if isinstance(exc, UndefinedError) else str(exc)
+        message = " ".join((message or type(exc).__name__).split())
+        where = _template_line(exc)
+        raise TemplateError(f"{where or f'template {name}'}: {message}") from None
+
+
+def _template_line(exc: BaseException) -> str | None:
+    """``FILE:LINE`` of the innermost template frame of ``exc``'s traceback (Jinja rewrites
+    the frames of compiled templates to point at the template's own file and line)."""
+    where = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if "__jinja_exception__" in tb.tb_frame.f_globals:
+            where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return where
 
 
 def _portfolio_tz(view: PortfolioView) -> str:

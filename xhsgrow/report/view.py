@@ -38,6 +38,13 @@ class CampaignView:
     def status(self) -> str:
         return self.c.status
 
+    @property
+    def pace(self) -> float | None:
+        """The headline's pace, as the targets table shows it: none for a ceiling (its
+        ``pace`` is target ÷ actual, a margin, not progress along the plan)."""
+        h = self.headline
+        return None if h is None or h.kind == "ceiling" else h.pace
+
 
 @dataclass(frozen=True)
 class PortfolioView:
@@ -65,8 +72,8 @@ def campaign_view(c: CampaignResult) -> CampaignView:
     if spent is None and c.daily:
         spent = sum(r.cost for r in c.daily)
     burn = spent / c.budget if spent is not None and c.budget else None
-    fshare = None
-    if head is not None and head.forecast is not None and head.target:
+    fshare = None  # (of a ceiling it would read as progress: 83% of a cost cap is not behind)
+    if head is not None and head.kind != "ceiling" and head.forecast is not None and head.target:
         fshare = head.forecast / head.target
     sev = STATUS_ORDER.index(c.status) if c.status in STATUS_ORDER else len(STATUS_ORDER)
     return CampaignView(c, head, spent, burn, fshare, sev)
