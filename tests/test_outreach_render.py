@@ -150,7 +150,8 @@ def test_a_template_or_an_include_that_is_not_utf8_is_one_line(ws, render):
     gbk.write_bytes("Subject: 你好\n\n{{ contact.name }}\n".encode("gbk"))
     result = render("merchants.csv", "gbk")
     assert result.exit_code == 2
-    assert f"Error: {gbk}: template is not UTF-8 text" in result.stderr
+    # as docs/outreach.md says: the file, the line of the first byte that is not UTF-8, the fix
+    assert f"Error: {gbk}:1: template is not UTF-8 text; save it as UTF-8\n" in result.stderr
     # an included one fails once, naming its line, not once per contact
     _tpl(ws, "outer.md", 'Subject: hi\n\n{% include "gbk.md" %}\n')
     result = render("merchants.csv", "outer")
@@ -273,7 +274,7 @@ def test_template_by_path_and_workspace_overrides_builtin(ws, render):
 
 BUILTINS = [
     ("example-partnership", "partner-milestone.zh", "smtp", "尊敬的王建国："),
-    ("example-partnership", "partner-milestone.en", "smtp", "Dear  王建国,"),
+    ("example-partnership", "partner-milestone.en", "smtp", "\nDear 王建国,"),
     ("example-partnership", "merchant-invite.zh", "smtp", "诚邀「雷山银饰坊」入驻小红书"),
     ("example-partnership", "merchant-invite.en", "smtp", "bring 雷山银饰坊 to Xiaohongshu"),
     ("example-gala", "gala-reminder.zh", "smtp", "除夕夜"),

@@ -240,9 +240,13 @@ def send(
         stop.append(signum)
 
     def progress(item: Any, state: str, reason: str) -> None:
-        mark = {"sent": "✓ sent   ", "failed": "✗ failed ", "unknown": "? unknown"}.get(
-            state, state
-        )
+        # "send": the channel went down before it took the message, which stays pending
+        mark = {
+            "sent": "✓ sent   ",
+            "failed": "✗ failed ",
+            "unknown": "? unknown",
+            "send": "· pending",
+        }.get(state, state)
         tail = f"  {reason}" if reason and state != "sent" else ""
         plain(f"{mark} {masked(item.message)}{tail}")
 
@@ -291,6 +295,8 @@ def _summary(report: Any) -> None:
     parts = [f"{verb} {n}"]
     if not report.dry_run:
         parts += [f"failed {report.failed}", f"unknown {report.unknown}"]
+        if c("send"):  # the message the channel did not take when it went down
+            parts.append(f"not sent (channel down) {c('send')}")
     for state, label in [
         ("sent", "already sent"),
         ("failed", "failed earlier"),
@@ -331,8 +337,10 @@ def _hint(report: Any, base: str, options: Any) -> None:
         if c("send"):
             hints.append(f"{base} --no-dry-run {limit}")
     else:
-        if c("limit") or c("capped") or c("quiet"):
+        if c("limit") or c("capped") or c("quiet") or c("send"):
             hints.append(f"{base} --no-dry-run {limit}   # sends the rest")
+        if c("pending"):  # skipped by --resend-failed: new rows, corrected addresses too
+            hints.append(f"{base} --no-dry-run {limit}   # sends the rows not yet sent")
         if c("failed") or report.failed:
             hints.append(f"{base} --no-dry-run --resend-failed --no-limit   # after fixing")
         if c("unknown") or report.unknown:

@@ -204,7 +204,9 @@ def _ledger_status(workspace: Any, campaign_id: str) -> list[TemplateStatus]:
             sent, failed = c.get("sent", 0), c.get("failed", 0)
             unknown = c.get("unknown", 0) + c.get("sending", 0)
             run = runs.get(tpl)
-            pending = max(0, run.total - sent - failed - unknown) if run else 0
+            pending = ledger.pending(run.id) if run else 0
+            if pending is None:  # a run recorded before the ledger kept its keys: estimate
+                pending = max(0, run.total - sent - failed - unknown)  # type: ignore[union-attr]
             out.append(
                 TemplateStatus(
                     tpl,

@@ -30,8 +30,12 @@ from xhsgrow.outreach.compose import Message
 from xhsgrow.outreach.errors import OutreachConfigError
 
 ENV_CONFIG = "XHSGROW_OUTREACH_CONFIG"
+# The local part is a dot-atom (RFC 5322): no leading, trailing or doubled dot. A looser
+# pattern let "li..na@example.cn" through to the email package, which refuses it with an
+# exception in the middle of a send run.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _EMAIL = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+    rf"^{_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
 )
 _PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,18}[0-9]$")
@@ -146,12 +150,26 @@ class SmtpConfig:
                 f"{where} '{sender}' is not an email address",
                 hint="e.g. bd@example.com or '小红书政府合作部 <bd@example.com>'",
             )
+        user = _setting(cfg, "XHSGROW_SMTP_USER", "user")
+        password = _setting(cfg, "XHSGROW_SMTP_PASSWORD", "password")
+        if bool(user) != bool(password):
+            # a login needs both: an empty password only gets the server's refusal (or,
+            # from a server without AUTH, an error that reads like an outage) mid-run
+            have, missing = (
+                ("XHSGROW_SMTP_USER", "XHSGROW_SMTP_PASSWORD")
+                if user
+                else ("XHSGROW_SMTP_PASSWORD", "XHSGROW_SMTP_USER")
+            )
+            raise OutreachConfigError(
+                f"SMTP is not configured: {missing} is not set ({have} is)",
+                hint="a login needs both; unset both for a relay that needs no login",
+            )
         return cls(
             host=str(host),
             port=port,
             security=security,
-            user=_setting(cfg, "XHSGROW_SMTP_USER", "user"),
-            password=_setting(cfg, "XHSGROW_SMTP_PASSWORD", "password"),
+            user=user,
+            password=password,
             sender=sender,
             unsubscribe=_setting(cfg, "XHSGROW_SMTP_UNSUBSCRIBE", "unsubscribe"),
             daily_cap=_cap(cfg, "smtp"),
@@ -299,6 +317,11 @@ class SmtpChannel:
             raise OutreachConfigError(
                 f"SMTP login to {c.host}:{c.port} refused for the configured user"
             ) from None
+        except smtplib.SMTPNotSupportedError:  # reachable, but it offers no login
+            raise OutreachConfigError(
+                f"SMTP server {c.host}:{c.port} offers no login (AUTH), but a user is configured",
+                hint="unset XHSGROW_SMTP_USER and _PASSWORD for a relay that needs no login",
+            ) from None
         except (OSError, smtplib.SMTPException) as exc:
             raise ChannelDown(f"cannot reach SMTP server {c.host}:{c.port}: {exc}") from None
         return conn
@@ -321,13 +344,17 @@ class SmtpChannel:
 
         if not valid_email(message.recipient):
             return Outcome("failed", "invalid email address")
-        email = build_email(
-            message,
-            sender=self.config.sender,
-            to_name=to_name,
-            unsubscribe=self.config.unsubscribe,
-            key=key,
-        )
+        try:
+            email = build_email(
+                message,
+                sender=self.config.sender,
+                to_name=to_name,
+                unsubscribe=self.config.unsubscribe,
+                key=key,
+            )
+        except (ValueError, TypeError, IndexError) as exc:  # (email.errors' defects too)
+            # one contact's message cannot be built: it fails, the run goes on
+            return Outcome("failed", f"cannot build the email: {exc}")
         data = email.as_bytes()
         for attempt in (1, 2):
             if self._conn is None:

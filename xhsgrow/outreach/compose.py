@@ -85,8 +85,12 @@ def resolve_template(value: str, workspace_templates: Path | None) -> TemplateRe
 def _read(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise TemplateError(f"{path}: template is not UTF-8 text") from None
+    except UnicodeDecodeError as exc:
+        # the same line as an included template's (rendering.env): file, line, the fix
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise TemplateError(
+            f"{path}:{line}: template is not UTF-8 text; save it as UTF-8"
+        ) from None
 
 
 def _rfc2047(text: str) -> str:
@@ -450,8 +454,8 @@ def _explain(exc: BaseException) -> str:
 
     if isinstance(exc, UndefinedError):
         m = _MISSING.search(str(exc))
-        if m:
-            return f"missing field '{m[1] or m[2]}' ({exc})"
+        if m:  # (Jinja's own wording, "'dict object' has no attribute ...", says no more)
+            return f"missing field '{m[1] or m[2]}'"
     return f"{type(exc).__name__}: {exc}"
 
 

@@ -61,6 +61,15 @@ CREATE TABLE IF NOT EXISTS runs (
     started_at TEXT NOT NULL,
     finished_at TEXT
 );
+-- The keys of the latest run per campaign and template (opt-outs and duplicates left out):
+-- what `status` counts as pending is those not in messages yet. A count could not say it:
+-- the ledger's sent messages need not be among the last run's contacts (an opt-out since,
+-- a changed contacts file).
+CREATE TABLE IF NOT EXISTS run_keys (
+    run_id INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    PRIMARY KEY (run_id, key)
+) WITHOUT ROWID;
 """
 
 
@@ -242,22 +251,56 @@ class Ledger:
         contacts_hash: str,
         contacts_path: str,
         total: int,
+        keys: list[str] | None = None,
     ) -> int:
-        cur = self.db.execute(
-            "INSERT INTO runs (campaign, template, channel, template_hash, contacts_hash, "
-            "contacts_path, total, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                campaign,
-                template,
-                channel,
-                template_hash,
-                contacts_hash,
-                contacts_path,
-                total,
-                _now(),
-            ),
-        )
-        return int(cur.lastrowid or 0)
+        """Record a run and (one transaction) the keys of its contacts, replacing the keys
+        of the campaign and template's earlier runs."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            cur = self.db.execute(
+                "INSERT INTO runs (campaign, template, channel, template_hash, contacts_hash, "
+                "contacts_path, total, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    campaign,
+                    template,
+                    channel,
+                    template_hash,
+                    contacts_hash,
+                    contacts_path,
+                    total,
+                    _now(),
+                ),
+            )
+            run_id = int(cur.lastrowid or 0)
+            self.db.execute(
+                "DELETE FROM run_keys WHERE run_id IN (SELECT id FROM runs WHERE campaign = ? "
+                "AND template = ? AND id <> ?)",
+                (campaign, template, run_id),
+            )
+            self.db.executemany(
+                "INSERT OR IGNORE INTO run_keys (run_id, key) VALUES (?, ?)",
+                ((run_id, k) for k in keys or ()),
+            )
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return run_id
+
+    def pending(self, run_id: int) -> int | None:
+        """The run's contacts with no message recorded yet (None: a run from before keys
+        were kept)."""
+        (known,) = self.db.execute(
+            "SELECT count(*) FROM run_keys WHERE run_id = ?", (run_id,)
+        ).fetchone()
+        if not known:
+            return None
+        (n,) = self.db.execute(
+            "SELECT count(*) FROM run_keys r WHERE r.run_id = ? "
+            "AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.key = r.key)",
+            (run_id,),
+        ).fetchone()
+        return int(n)
 
     def finish_run(self, run_id: int) -> None:
         self.db.execute("UPDATE runs SET finished_at = ? WHERE id = ?", (_now(), run_id))

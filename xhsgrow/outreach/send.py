@@ -276,6 +276,7 @@ def _run(
             contacts_hash=contacts.sha256,
             contacts_path=str(contacts.path),
             total=sum(1 for p in report.plan if p.state not in ("opted_out", "duplicate")),
+            keys=[p.key for p in report.plan if p.state not in ("opted_out", "duplicate")],
         )
     interval = 60.0 / options.rate_per_min if options.rate_per_min else 0.0
     attempts = 0
