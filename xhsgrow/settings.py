@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from xhsgrow.data.contract import COLUMNS
+from xhsgrow.data.contract import COLUMNS, column_key
 from xhsgrow.errors import SpecError
 from xhsgrow.specs.models import Thresholds
 
@@ -121,17 +121,17 @@ def load_settings_file(path: Path, *, display: str | None = None) -> Settings:
 def _misread_columns(columns: dict[str, str]) -> list[tuple[str, str]]:
     """(contract column, why) for each ``[data.columns]`` mapping the event readers would
     misread: an empty name, or a file column another contract column is read from too."""
-    # The readers (xhsgrow/data/events.py, spark_events.py) look a mapped name up exactly, then
-    # in any case, and DuckDB trims CSV header names: names equal once trimmed and lowercased
-    # are one file column. An unmapped contract column is read from its own name, so
-    # `region = "channel"` with channel unmapped reads the file's channel column twice, as
-    # both, and is refused; a swap (`channel = "region"`, `region = "channel"`) reads two.
-    owners = {col.lower(): col for col in COLUMNS if col not in columns}
+    # The readers find a mapped name as headers are matched (contract.find_column): names
+    # with one column_key are one file column. An unmapped contract column is read from its
+    # own name, so `region = "channel"` with channel unmapped reads the file's channel column
+    # twice, as both, and is refused; a swap (`channel = "region"`, `region = "channel"`)
+    # reads two.
+    owners = {column_key(col): col for col in COLUMNS if col not in columns}
     found: list[tuple[str, str]] = []
     for col, name in columns.items():
         if col not in COLUMNS:
             continue  # never read: reported as not an event column
-        key = name.strip().lower()
+        key = column_key(name)
         if not key:
             what = "blank" if name else "empty"  # (blanks echoed would not show)
             found.append(

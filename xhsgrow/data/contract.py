@@ -7,6 +7,8 @@ as an unknown event.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 #: The columns of an event row, in order.
 COLUMNS: tuple[str, ...] = (
     "event_time",
@@ -33,3 +35,22 @@ EVENTS: tuple[str, ...] = (
     "merchant_onboarded",
     "interaction",
 )
+
+
+def column_key(name: str) -> str:
+    """A column name as headers are matched: in any case, and trimmed (DuckDB trims CSV
+    header names). Names with one key are one file column (``[data.columns]`` checks)."""
+    return name.strip().lower()
+
+
+def find_column(wanted: str, names: Iterable[str]) -> str | None:
+    """The name among ``names`` that ``wanted`` (a contract column or its mapped name) reads:
+    spelt alike, else alike in any case, else alike once trimmed too (``column_key``)."""
+    names = list(names)
+    if wanted in names:
+        return wanted
+    for fold in (str.lower, column_key):
+        found = {fold(n): n for n in names}.get(fold(wanted))
+        if found is not None:
+            return found
+    return None

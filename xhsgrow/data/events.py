@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xhsgrow.data.contract import COLUMNS, REQUIRED
+from xhsgrow.data.contract import COLUMNS, REQUIRED, column_key, find_column
 from xhsgrow.errors import UsageError
 
 SUFFIXES: dict[str, str] = {
@@ -316,15 +316,11 @@ def open_events(data: str, settings: Any = None) -> EventSource:
             )
         if fmt == "csv":
             _refuse_repeated_columns(con, files, mapping, data)
-        lower = {name.lower(): name for name in types}
-        # (as headers are matched: DuckDB trims CSV header names, and so does settings' check)
-        trimmed = {name.strip().lower(): name for name in types}
         select: list[str] = []
         col_types: dict[str, str] = {}
         for col in COLUMNS:
             wanted = mapping.get(col, col)
-            actual = wanted if wanted in types else lower.get(wanted.lower())
-            actual = actual or trimmed.get(wanted.strip().lower())
+            actual = find_column(wanted, types)
             if actual is None and fmt == "jsonl" and col not in REQUIRED:
                 # The keys were seen in the first lines only: an optional key that first
                 # appears later (with the same spelling) must still be read, not dropped.
@@ -410,7 +406,7 @@ def _refuse_repeated_columns(
     from xhsgrow.data.csv_lines import open_bytes
 
     sep = _delimiter(con, files[0])
-    wanted = {mapping.get(c, c).strip().lower() for c in COLUMNS}
+    wanted = {column_key(mapping.get(c, c)) for c in COLUMNS}
     for path in files:
         try:
             raw = open_bytes(path)
@@ -422,7 +418,7 @@ def _refuse_repeated_columns(
             continue
         seen: set[str] = set()
         for name in header:
-            key = name.strip().lower()
+            key = column_key(name)
             if key in wanted and key in seen:
                 raise UsageError(
                     f"--data {data}: {path}: the header names column '{name.strip()}' twice",

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xhsgrow.data.contract import COLUMNS, REQUIRED
+from xhsgrow.data.contract import COLUMNS, REQUIRED, find_column
 from xhsgrow.data.events import (
     OFFSET_KEY,
     SAMPLE_REJECTS,
@@ -468,15 +468,11 @@ def _define_ev(src: SparkEvents, read: _Reader, mapping: dict[str, str], setting
     spark, fmt, data = src.spark, src.fmt, src.shown
     try:
         types = read.columns()
-        lower = {name.lower(): name for name in types}
-        # (as headers are matched: DuckDB trims CSV header names, and so does settings' check)
-        trimmed = {name.strip().lower(): name for name in types}
         picked: dict[str, str | None] = {}
         col_types: dict[str, str] = {}
         for col in COLUMNS:
             wanted = mapping.get(col, col)
-            actual = wanted if wanted in types else lower.get(wanted.lower())
-            actual = actual or trimmed.get(wanted.strip().lower())
+            actual = find_column(wanted, types)
             if actual is None and fmt == "jsonl" and col not in REQUIRED:
                 actual = wanted  # (as on DuckDB: a key first seen after the first lines)
                 types = {**types, wanted: "VARCHAR"}
