@@ -108,16 +108,7 @@ def compute(
         tick(label, i / len(steps))
         if statement == "quality":
             (row,) = engine.query(sql.quality(d, plan))
-            names = (
-                "rows_read",
-                "rejected",
-                "unknown_events",
-                "after_as_of",
-                "other_campaigns",
-                "outside_windows",
-                "unattributed",
-            )
-            counts = {k: int(v or 0) for k, v in zip(names, row, strict=True)}
+            counts = {k: int(v or 0) for k, v in zip(sql.QUALITY_COUNTS, row, strict=True)}
             if not counts["rejected"]:
                 engine.well_formed()
         elif statement == "drop" and table:
@@ -143,12 +134,9 @@ def compute(
                 hint="fix or drop those rows, or run without --strict to count and skip them",
             )
     dups = int(engine.query(sql.DUPLICATES)[0][0] or 0)
-    ((outside_extra, other_extra, unattributed_extra),) = engine.query(
-        sql.duplicate_overlaps(d, plan)
-    )
-    counts["outside_windows"] -= int(outside_extra or 0)
-    counts["other_campaigns"] -= int(other_extra or 0)
-    counts["unattributed"] -= int(unattributed_extra or 0)
+    (extra,) = engine.query(sql.duplicate_overlaps(d, plan))
+    for name, copies in zip(sql.UNUSED_COUNTS, extra, strict=True):
+        counts[name] -= int(copies or 0)  # (counted once, as the row; the rest are duplicates)
     reasons = _reasons(engine) if counts["rejected"] else {}
     if structural:
         reasons["structure"] = structural

@@ -313,16 +313,16 @@ HAVING COUNT(*) > 1
 
 
 def duplicate_overlaps(d: Dialect, plan: Plan) -> str:
-    """The extra copies (``dupx``) among the rows ``quality`` counts as ``outside_windows``,
-    ``other_campaigns`` and ``unattributed``: duplicates are collapsed before anything is
-    counted, so a row sent three times outside its window is 1 outside and 2 duplicates,
-    not 3 and 2."""
-    outside, other = outside_and_other(d, plan)
+    """The extra copies (``dupx``) among the rows ``quality`` counts as rows read but unused
+    (``UNUSED_COUNTS``): duplicates are collapsed before anything is counted, so a row sent
+    three times outside its window is 1 outside and 2 duplicates, not 3 and 2."""
+    tests = unused(d, plan)
+    sums = ",\n    ".join(
+        f"SUM(CASE WHEN {tests[name]} THEN extra ELSE 0 END) AS {name}" for name in UNUSED_COUNTS
+    )
     return f"""
 SELECT
-    SUM(CASE WHEN {outside} THEN extra ELSE 0 END),
-    SUM(CASE WHEN {other} THEN extra ELSE 0 END),
-    SUM(CASE WHEN {UNATTRIBUTED} THEN extra ELSE 0 END)
+    {sums}
 FROM dupx
 WHERE {KNOWN}
 """
@@ -362,36 +362,51 @@ def interactions(d: Dialect, plan: Plan, campaigns: Sequence[str]) -> str:
 )"""
 
 
-def outside_and_other(d: Dialect, plan: Plan) -> tuple[str, str]:
-    """The tests of a well-formed row up to as-of for ``outside_windows`` (attributed to a
-    tracked campaign, not a reward, outside its window) and for ``other_campaigns``
-    (attributed to a campaign not tracked): read by ``quality`` on every row and by
-    ``duplicate_overlaps`` on the extra copies."""
+#: data_quality's counts of rows read, well-formed and up to as-of, that no figure uses
+#: (the last in its order of precedence; each row is in one of them at most).
+UNUSED_COUNTS: tuple[str, ...] = ("other_campaigns", "outside_windows", "unattributed")
+#: The columns of ``quality``, in order.
+QUALITY_COUNTS: tuple[str, ...] = (
+    "rows_read",
+    "rejected",
+    "unknown_events",
+    "after_as_of",
+    *UNUSED_COUNTS,
+)
+
+
+def unused(d: Dialect, plan: Plan) -> dict[str, str]:
+    """The test of each of ``UNUSED_COUNTS``, on a well-formed row up to as-of; read by
+    ``quality`` on every row and by ``duplicate_overlaps`` on the extra copies:
+    ``other_campaigns``, attributed to a campaign not tracked; ``outside_windows``,
+    attributed to a tracked campaign, not a reward, outside its window; ``unattributed``, an
+    event counted per campaign (``COUNTED_EVENTS``) that names none (a signup without one is
+    still a user's first signup; activity needs none)."""
     attributed = f"COALESCE(campaign, '') <> '' AND event NOT IN {in_list(ACTIVITY_EVENTS)}"
     tracked = f"campaign IN {in_list(plan.campaigns)}"
     outside = f"{attributed} AND {tracked} AND event <> 'reward' AND {plan.outside_window_ts(d)}"
-    return outside, f"{attributed} AND NOT {tracked}"
-
-
-#: A row of an event counted per campaign (``COUNTED_EVENTS``) that names no campaign: no
-#: figure reads it (a signup without one is still a user's first signup; activity needs none).
-UNATTRIBUTED = f"COALESCE(campaign, '') = '' AND event IN {in_list(COUNTED_EVENTS)}"
+    return {
+        "other_campaigns": f"{attributed} AND NOT {tracked}",
+        "outside_windows": outside,
+        "unattributed": f"COALESCE(campaign, '') = '' AND event IN {in_list(COUNTED_EVENTS)}",
+    }
 
 
 def quality(d: Dialect, plan: Plan) -> str:
-    """Where every row read went (docs/metrics.md, data_quality)."""
+    """Where every row read went (docs/metrics.md, data_quality): ``QUALITY_COUNTS``."""
     cut = plan.row_cut()
     ok = f"{VALID} AND {KNOWN} AND ts < {cut}"
-    outside, other = outside_and_other(d, plan)
+    tests = unused(d, plan)
+    sums = "".join(
+        f",\n    SUM(CASE WHEN {ok} AND {tests[name]} THEN 1 ELSE 0 END) AS {name}"
+        for name in UNUSED_COUNTS
+    )
     return f"""
 SELECT
     COUNT(*) AS rows_read,
     SUM(CASE WHEN reason IS NOT NULL THEN 1 ELSE 0 END) AS rejected,
     SUM(CASE WHEN {VALID} AND NOT {KNOWN} THEN 1 ELSE 0 END) AS unknown_events,
-    SUM(CASE WHEN {VALID} AND {KNOWN} AND ts >= {cut} THEN 1 ELSE 0 END) AS after_as_of,
-    SUM(CASE WHEN {ok} AND {other} THEN 1 ELSE 0 END) AS other_campaigns,
-    SUM(CASE WHEN {ok} AND {outside} THEN 1 ELSE 0 END) AS outside_windows,
-    SUM(CASE WHEN {ok} AND {UNATTRIBUTED} THEN 1 ELSE 0 END) AS unattributed
+    SUM(CASE WHEN {VALID} AND {KNOWN} AND ts >= {cut} THEN 1 ELSE 0 END) AS after_as_of{sums}
 FROM ev
 """
 
