@@ -18,7 +18,6 @@ import hashlib
 import html as html_lib
 import os
 import re
-import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,12 +84,10 @@ def resolve_template(value: str, workspace_templates: Path | None) -> TemplateRe
 def _read(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        # the same line as an included template's (rendering.env): file, line, the fix
-        line = exc.object[: exc.start].count(b"\n") + 1
-        raise TemplateError(
-            f"{path}:{line}: template is not UTF-8 text; save it as UTF-8"
-        ) from None
+    except UnicodeDecodeError:
+        from xhsgrow.rendering.env import not_utf8
+
+        raise TemplateError(not_utf8(path)) from None
 
 
 def _rfc2047(text: str) -> str:
@@ -460,16 +457,11 @@ def _explain(exc: BaseException) -> str:
 
 
 def _template_line(template: Any) -> int | None:
-    """The template line of the error being handled (Jinja rewrites tracebacks to point at
-    template lines, with the template's file name as the frame's file name)."""
-    tb = sys.exc_info()[2]
-    names = {template.filename, "<template>"}
-    line = None
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename in names:
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    return line
+    """The line of ``template`` (not of one it includes) in the error being handled."""
+    from xhsgrow.rendering.env import template_frame
+
+    frame = template_frame(files={template.filename, "<template>"})
+    return frame[1] if frame else None
 
 
 # -- context ---------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ workspace's ``templates/`` folder.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -79,9 +81,7 @@ def _loader_class() -> Any:
                 if path is None:  # pragma: no cover - the file went away meanwhile
                     raise
                 if isinstance(exc, UnicodeDecodeError):
-                    raise UsageError(
-                        f"{path}:{_bad_line(path)}: template is not UTF-8 text; save it as UTF-8"
-                    ) from None
+                    raise UsageError(not_utf8(path)) from None
                 raise UsageError(f"cannot read template {path}: {exc.strerror or exc}") from None
 
         def _found(self, template: str) -> Path | None:
@@ -93,6 +93,31 @@ def _loader_class() -> Any:
             return None
 
     return Utf8FileSystemLoader
+
+
+def not_utf8(path: Path) -> str:
+    """The one line for a template that is not UTF-8: its file, the line of its first byte
+    that is not, and the fix (report templates, outreach templates and their includes)."""
+    return f"{path}:{_bad_line(path)}: template is not UTF-8 text; save it as UTF-8"
+
+
+def template_frame(
+    exc: BaseException | None = None, files: Collection[str] | None = None
+) -> tuple[str, int] | None:
+    """(file, line) of the innermost template frame in the traceback of ``exc`` (default:
+    the exception being handled), of one of ``files`` if given. Jinja rewrites the frames
+    of a failing template to point at the template's own file and line, and marks them with
+    ``__jinja_exception__`` (a template from a string is ``<template>``)."""
+    tb = exc.__traceback__ if exc is not None else sys.exc_info()[2]
+    found = None
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if "__jinja_exception__" in tb.tb_frame.f_globals and (
+            files is None or code.co_filename in files
+        ):
+            found = (code.co_filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
 
 
 def _bad_line(path: Path) -> int:

@@ -213,6 +213,7 @@ def render_template(view: PortfolioView, meta: ReportMeta, templates_dir: Path |
     from jinja2 import TemplateNotFound, TemplateSyntaxError, UndefinedError
 
     from xhsgrow import __version__
+    from xhsgrow.rendering.env import template_frame
 
     env = _env(templates_dir, meta.lang)
     name = template_name(meta.format, meta.lang)
@@ -241,20 +242,9 @@ def render_template(view: PortfolioView, meta: ReportMeta, templates_dir: Path |
         # the file and line (as a syntax error does), not a traceback.
         message = exc.message if isinstance(exc, UndefinedError) else str(exc)
         message = " ".join((message or type(exc).__name__).split())
-        where = _template_line(exc)
-        raise TemplateError(f"{where or f'template {name}'}: {message}") from None
-
-
-def _template_line(exc: BaseException) -> str | None:
-    """``FILE:LINE`` of the innermost template frame of ``exc``'s traceback (Jinja rewrites
-    the frames of compiled templates to point at the template's own file and line)."""
-    where = None
-    tb = exc.__traceback__
-    while tb is not None:
-        if "__jinja_exception__" in tb.tb_frame.f_globals:
-            where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}"
-        tb = tb.tb_next
-    return where
+        frame = template_frame(exc)
+        where = f"{frame[0]}:{frame[1]}" if frame else f"template {name}"
+        raise TemplateError(f"{where}: {message}") from None
 
 
 def _portfolio_tz(view: PortfolioView) -> str:
