@@ -494,3 +494,10 @@ def test_an_option_without_its_value_names_the_command_to_ask(  # type: ignore[n
     line = error_line(r)
     assert line == f"Error: Option '{args[1]}' requires an argument."
     assert r.stderr.strip().splitlines()[1].endswith(f" {command} -h shows what it takes")
+
+
+def test_a_missing_choice_option_is_one_line_with_its_choices(invoke, demo_ws: Path) -> None:  # type: ignore[no-untyped-def]
+    # click lists the choices one per line, indented: that was four lines of "Error"
+    (demo_ws / "c.csv").write_text("name,email\n王,wang@example.cn\n", "utf-8")
+    r = invoke("outreach", "send", "example-partnership", "-c", "c.csv", "-t", "x")
+    assert error_line(r) == "Error: Missing option '--via'. Choose from: smtp, webhook, sms-http"

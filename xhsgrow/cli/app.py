@@ -208,7 +208,8 @@ class _Group(TyperGroup):
             if not exc.format_message().strip():  # no arguments: the help was the answer
                 sys.exit(exc.exit_code)
             where = exc.ctx.command_path if exc.ctx is not None else _named(args, kwargs)
-            message = exc.format_message().replace("Value error, ", "")
+            # (one line: click lists a choice option's values one per line)
+            message = " ".join(exc.format_message().replace("Value error, ", "").split())
             report_error(UsageError(message, hint=f"{where} -h shows what it takes"))
             sys.exit(2)
         except typer.Abort:
