@@ -459,6 +459,27 @@ def test_rejected_rows_are_an_error_with_strict(invoke: Any, ws: Any, server: Ed
     assert "data_quality" in cli_error(invoke, server.url, "--strict")
 
 
+def test_every_data_quality_count_comes_through(invoke: Any, ws: Any, server: EdgeServer) -> None:
+    """Each count of data_quality's documented keys is read from the endpoint's answer, not
+    only the first six: rows of untracked campaigns and unattributed rows too."""
+    counts = {
+        "rows_read": 100,
+        "rows_rejected": 1,
+        "unknown_events": 2,
+        "duplicates": 3,
+        "outside_windows": 4,
+        "after_as_of": 5,
+        "other_campaigns": 6,
+        "unattributed": 7,
+    }
+    server.plan = [(200, payload(data_quality=counts))]
+    out = cli_ok(invoke, server.url)
+    assert {k: out["data_quality"][k] for k in counts} == counts
+    doc = payload(data_quality={"unattributed": -1})
+    server.plan = [(200, doc)]
+    assert "data_quality.unattributed" in cli_error(invoke, server.url)
+
+
 def test_optional_fields_default_to_zero(ws: Any, server: EdgeServer) -> None:
     """Days with only `day`, no inviters/segments/data_quality: zeros, inviters null."""
     doc = {

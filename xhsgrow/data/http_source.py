@@ -164,7 +164,7 @@ def _facts(
     doc: Any, campaigns: Sequence[Any], as_of: dict[str, dt.date], *, strict: bool
 ) -> tuple[dict[str, Any], Any]:
     from xhsgrow.tracking.facts import CampaignFacts
-    from xhsgrow.tracking.result import DataQuality
+    from xhsgrow.tracking.result import QUALITY_FIELDS, DataQuality
 
     _need(isinstance(doc, dict), "document", "expected a JSON object")
     version = doc.get("schema_version")
@@ -199,15 +199,9 @@ def _facts(
     dq = doc.get("data_quality")
     if dq is not None:
         _need(isinstance(dq, dict), "data_quality", "expected an object")
-        fields = (
-            "rows_read",
-            "rows_rejected",
-            "unknown_events",
-            "duplicates",
-            "outside_windows",
-            "after_as_of",
+        quality = DataQuality(
+            **{k: _count(dq[k], f"data_quality.{k}") for k in QUALITY_FIELDS if k in dq}
         )
-        quality = DataQuality(**{k: _count(dq[k], f"data_quality.{k}") for k in fields if k in dq})
         if strict and quality.rows_rejected:
             raise _Bad(f"data_quality: {quality.rows_rejected:,} rejected rows (--strict)")
     return facts, quality

@@ -8,7 +8,7 @@ versioned JSON schema (docs/metrics.md); bump ``SCHEMA_VERSION`` on any breaking
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 SCHEMA_VERSION = 1
@@ -94,6 +94,12 @@ class DataQuality:
     unattributed: int = 0
     #: rejected rows by reason code (docs/metrics.md lists the codes)
     rejected_by_reason: dict[str, int] = field(default_factory=dict)
+
+
+#: The counts of DataQuality (every field that is a number of rows), in order.
+QUALITY_FIELDS: tuple[str, ...] = tuple(
+    f.name for f in fields(DataQuality) if f.type in ("int", int)
+)
 
 
 @dataclass(frozen=True)
