@@ -111,8 +111,11 @@ def test_track_data_folder_without_event_files(invoke, events: Path) -> None:  #
     folder = events.parent / "exports"
     (folder / "nested").mkdir(parents=True)
     (folder / "README.txt").write_text("exports land here\n", "utf-8")
-    line = error_line(invoke("track", "--data", str(folder), *AS_OF))
-    assert line.startswith(f"Error: --data {folder}: no event files")
+    r = invoke("track", "--data", str(folder), *AS_OF)
+    assert error_line(r).startswith(f"Error: --data {folder}: no event files")
+    # the hint names every suffix read (docs/data.md), not three of them
+    for suffix in (".parquet", ".pq", ".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".gz"):
+        assert suffix in r.stderr
 
 
 def test_track_data_glob_matching_nothing(invoke, events: Path) -> None:  # type: ignore[no-untyped-def]
@@ -128,6 +131,7 @@ def test_track_data_unknown_suffix_names_the_file(invoke, events: Path, name: st
     line = error_line(r)
     assert line.startswith(f"Error: --data {data}: cannot tell the format")
     assert "[data] format" in r.stderr  # the way out
+    assert ".pq" in r.stderr and ".ndjson" in r.stderr and ".zst" in r.stderr  # the other
 
 
 @pytest.mark.parametrize("name", ["events.tsv", "events.csv.gz", "events.pq", "events.ndjson"])

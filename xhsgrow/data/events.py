@@ -37,6 +37,18 @@ SUFFIXES: dict[str, str] = {
     ".json": "jsonl",
 }
 _COMPRESSED = (".gz", ".zst")
+
+
+def suffix_names() -> str:
+    """The event-file suffixes, by format: ".parquet/.pq, .csv/.tsv, ..." (for messages)."""
+    by_format: dict[str, list[str]] = {}
+    for suffix, fmt in SUFFIXES.items():
+        by_format.setdefault(fmt, []).append(suffix)
+    *first, last = ("/".join(names) for names in by_format.values())
+    compressed = " or ".join(_COMPRESSED)
+    return f"{', '.join(first)} or {last} (a text file may add {compressed})"
+
+
 #: Where the workspace timezone's fixed offset rides along with the column types.
 OFFSET_KEY = "__offset_us__"
 #: How many rejected rows are described (with file and line) in data_quality.
@@ -196,7 +208,8 @@ def resolve(data: str, fmt_setting: str = "auto") -> tuple[list[str], str, bool]
         )
         if not files:
             raise UsageError(
-                f"--data {data}: no event files (.parquet, .csv, .jsonl) in this folder"
+                f"--data {data}: no event files in this folder",
+                hint=f"event files are named {suffix_names()}",
             )
         hive = any("=" in part for f in files for part in Path(f).relative_to(path).parts[:-1])
     elif path.is_file():
@@ -210,7 +223,7 @@ def resolve(data: str, fmt_setting: str = "auto") -> tuple[list[str], str, bool]
         odd = next(f for f in files if _format_of(Path(f)) is None)
         raise UsageError(
             f"--data {data}: cannot tell the format of {odd}",
-            hint="name files .parquet, .csv or .jsonl, or set [data] format in xhsgrow.toml",
+            hint=f"name files {suffix_names()}, or set [data] format in xhsgrow.toml",
         )
     if len(formats) > 1:
         raise UsageError(
