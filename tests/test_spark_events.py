@@ -498,6 +498,41 @@ def test_a_missing_required_column_is_named(spark: Any, tmp_path: Path) -> None:
     assert str(err.value) == str(duck.value)
 
 
+@pytest.mark.parametrize("header", [f"{HEADER},user_id", HEADER.replace(",", ";") + ";USER_ID"])
+def test_a_header_naming_a_column_twice_is_refused_as_on_duckdb(
+    tmp_path: Path, header: str
+) -> None:
+    """In DuckDB's words, and before Spark starts (Spark's own: [COLUMN_ALREADY_EXISTS])."""
+    from xhsgrow.data.spark_events import open_spark_events
+
+    sep = ";" if ";" in header else ","
+    data = write_csv(tmp_path / "e.csv", [], header=header)
+    data.write_text(
+        data.read_text("utf-8")
+        + sep.join(["2025-01-11 10:00:00", "signup", "1", "ref", *[""] * 8])
+        + "\n",
+        "utf-8",
+    )
+    with pytest.raises(UsageError) as err:
+        open_spark_events(str(data), settings())
+    with pytest.raises(UsageError) as duck:
+        open_events(str(data), settings())
+    name = header.split(sep)[-1]
+    assert str(err.value) == f"--data {data}: {data}: the header names column '{name}' twice"
+    assert str(err.value) == str(duck.value)
+
+
+@spark_only
+def test_a_repeated_column_the_contract_does_not_read_is_read_as_on_duckdb(
+    spark: Any, tmp_path: Path
+) -> None:
+    """DuckDB reads a file whose header repeats a column of its own (note, Note): so must
+    Spark, which refused it ([COLUMN_ALREADY_EXISTS])."""
+    rows = [row + ",a,b" for row in CSV_ROWS[:3]]
+    mine, _ = assert_same(write_csv(tmp_path / "e.csv", rows, header=f"{HEADER},note,Note"))
+    assert len(mine) == 3
+
+
 @spark_only
 def test_a_bad_mapping_names_the_mapped_column(spark: Any, tmp_path: Path) -> None:
     from xhsgrow.data.spark_events import open_spark_events

@@ -328,7 +328,7 @@ def open_events(data: str, settings: Any = None) -> EventSource:
                 hint='JSON Lines holds one object per line: {"event_time": ..., "event": ...}',
             )
         if fmt == "csv":
-            _refuse_repeated_columns(con, files, mapping, data)
+            refuse_repeated_columns(files, mapping, data, _delimiter(con, files[0]))
         select: list[str] = []
         col_types: dict[str, str] = {}
         for col in COLUMNS:
@@ -406,19 +406,19 @@ def open_events(data: str, settings: Any = None) -> EventSource:
     return src
 
 
-def _refuse_repeated_columns(
-    con: Any, files: list[str], mapping: dict[str, str], data: str
+def refuse_repeated_columns(
+    files: list[str], mapping: dict[str, str], data: str, sep: str | None
 ) -> None:
     """Refuse a CSV header that names a contract column twice (``user_id,...,user_id``, in
-    any case): DuckDB would read the first and rename the second ``user_id_1``, and which
-    column holds the users would be a guess. Headers are read with the delimiter DuckDB
-    found in the first file; a .zst file is not looked into."""
+    any case): DuckDB would read the first and rename the second ``user_id_1`` (Spark would
+    refuse the file in its own words), and which column holds the users would be a guess.
+    Headers are read with delimiter ``sep``, else the one each header line has most of (as
+    the Spark reader sniffs it); a .zst file is not looked into."""
     import csv
     import io
 
     from xhsgrow.data.csv_lines import open_bytes
 
-    sep = _delimiter(con, files[0])
     wanted = {column_key(mapping.get(c, c)) for c in COLUMNS}
     for path in files:
         try:
@@ -426,7 +426,11 @@ def _refuse_repeated_columns(
             if raw is None:
                 continue
             with raw, io.TextIOWrapper(raw, "utf-8-sig", errors="replace", newline="") as fh:
-                header = next(csv.reader(fh, delimiter=sep), [])
+                if sep is None:
+                    first = fh.readline()
+                    header = next(csv.reader([first], delimiter=header_separator(first)), [])
+                else:
+                    header = next(csv.reader(fh, delimiter=sep), [])
         except (OSError, EOFError, csv.Error):
             continue
         seen: set[str] = set()
@@ -438,6 +442,11 @@ def _refuse_repeated_columns(
                     hint="rename or drop one of them: which one holds the values is a guess",
                 )
             seen.add(key)
+
+
+def header_separator(line: str) -> str:
+    """The delimiter of a CSV header line: the one of , tab ; | it holds most of."""
+    return max(",\t;|", key=line.count)
 
 
 def _delimiter(con: Any, file: str) -> str:

@@ -39,7 +39,9 @@ from xhsgrow.data.events import (
     WHITESPACE,
     _format_of,
     _message,
+    header_separator,
     quoted_texts,
+    refuse_repeated_columns,
     resolve,
     typed_query,
     untidy_text_query,
@@ -445,6 +447,8 @@ def open_spark_events(data: str, settings: Any = None) -> SparkEvents:
         files, fmt, paths = [data], _uri_format(data, fmt_setting), [data]
     else:
         files, fmt, _ = resolve(_local_path(data) or data, fmt_setting)
+        if fmt == "csv":
+            refuse_repeated_columns(files, mapping, data, None)
         local = [str(Path(f).resolve()) for f in files]
         paths = ["file://" + f for f in local]
         base = _hive_base(local)
@@ -620,8 +624,8 @@ class _Reader:
         if not first:
             raise UsageError(f"--data {self.shown}: cannot read csv: no header line")
         line = str(first[0][0]).removeprefix("\ufeff")
-        self.sep = max(",\t;|", key=line.count)
-        self.header = next(csv.reader([line], delimiter=self.sep))
+        self.sep = header_separator(line)
+        self.header = _unique(next(csv.reader([line], delimiter=self.sep)))
 
     def _csv(self) -> Any:
         from pyspark.sql.types import StringType, StructField, StructType
@@ -682,6 +686,26 @@ class _Reader:
             if numbered:
                 more.append(F.col("_corrupt").alias("_line"))
         return df.select(*cols, *more, *where)
+
+
+def _unique(header: list[str]) -> list[str]:
+    """The header's names, a repeated one (in any case, as Spark compares them) renamed
+    ``name_1``, ``name_2``... as DuckDB's reader does: Spark refuses a schema that names a
+    column twice, and a repeated column the contract does not read is no reason to refuse a
+    file (a repeated contract column is refused before: refuse_repeated_columns)."""
+    taken = {name.lower() for name in header}
+    seen: set[str] = set()
+    out = []
+    for name in header:
+        if name.lower() in seen:
+            n = 1
+            while f"{name}_{n}".lower() in taken:
+                n += 1
+            name = f"{name}_{n}"
+            taken.add(name.lower())
+        seen.add(name.lower())
+        out.append(name)
+    return out
 
 
 def _ref(name: str) -> Any:
