@@ -30,6 +30,17 @@ def test_table(invoke, events: Path) -> None:  # type: ignore[no-untyped-def]
     assert "events.csv:20" in out  # the rejected row, located
 
 
+def test_the_quality_line_says_one_row_not_one_rows(invoke, events: Path) -> None:  # type: ignore[no-untyped-def]
+    events.write_text(
+        "event_time,event,user_id,campaign\n2025-01-11 10:00:00,page_view,u1,ref\n", "utf-8"
+    )
+    r = invoke("track", "--data", str(events), "--as-of", "2025-01-16")
+    assert r.exit_code == 0, r.output
+    line = " ".join(r.output.split()[-40:])  # (the last line, wrapped by the terminal)
+    assert "1 row read from" in line and "1 unknown event," in line
+    assert "0 duplicates" in line
+
+
 def test_by_channel(invoke, events: Path) -> None:  # type: ignore[no-untyped-def]
     r = invoke("track", "--data", str(events), "--as-of", "2025-01-16", "--by", "channel")
     assert r.exit_code == 0, r.output

@@ -542,7 +542,7 @@ def test_counted_events_naming_no_campaign_are_unattributed(ws, invoke) -> None:
         r = invoke("track", "--data", str(data), "--as-of", "2025-01-16")
         assert r.exit_code == 0, r.output
         tail = " ".join(r.stdout.split()[-22:])
-        assert tail.endswith("1 duplicates, 0 outside windows, 0 after as-of, 5 unattributed"), tail
+        assert tail.endswith("1 duplicate, 0 outside windows, 0 after as-of, 5 unattributed"), tail
 
 
 def _as_parquet(ws: Path, csv: Path) -> Path:

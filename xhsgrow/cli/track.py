@@ -297,12 +297,18 @@ def _table(result: Any, by: str | None) -> None:
         if n
     )
     console.print(
-        f"\n[dim]{q.rows_read:,} rows read from {result.source}: {q.rows_rejected:,} rejected, "
-        f"{q.unknown_events:,} unknown events, {q.duplicates:,} duplicates, "
-        f"{q.outside_windows:,} outside windows, {q.after_as_of:,} after as-of{rare}[/]"
+        f"\n[dim]{_count(q.rows_read, 'row')} read from {result.source}: "
+        f"{q.rows_rejected:,} rejected, {_count(q.unknown_events, 'unknown event')}, "
+        f"{_count(q.duplicates, 'duplicate')}, {q.outside_windows:,} outside windows, "
+        f"{q.after_as_of:,} after as-of{rare}[/]"
     )
     for r in q.rejected_samples:
         console.print(f"[yellow]  rejected {r.file}:{r.line}: {r.reason}[/]")
+
+
+def _count(n: int, noun: str) -> str:
+    """``n`` with its noun: "1 row", "2,000 rows"."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
 def _csv(result: Any, by: str | None) -> None:
