@@ -46,9 +46,12 @@ class Workspace:
         return self.campaigns_dir / f"{campaign_id}.toml"
 
     def spec_files(self) -> list[Path]:
+        """The spec files of campaigns/ (none when it is missing; hidden files are no specs)."""
         if not self.campaigns_dir.is_dir():
             return []
-        return sorted(self.campaigns_dir.glob("*.toml"))
+        from xhsgrow.specs.store import spec_files_in
+
+        return spec_files_in(self.campaigns_dir)
 
 
 def open_workspace(explicit: str | Path | None = None, start: Path | None = None) -> Workspace:

@@ -128,9 +128,13 @@ def validate(
         else:
             plain(f"✓ {total} spec(s) valid", stderr=True)
     if in_github_actions():
+        # with --format json, stdout is one JSON document for tools (`| jq`): the runner reads
+        # workflow commands from stderr too
+        to_stderr = format is CheckFormat.json
         for p in report.problems:
             message = f"{p.key}: {p.message}" if p.key else p.message
-            plain(f"::error file={p.path},line={p.line},col={p.col}::{_gha_escape(message)}")
+            where = f"file={_gha_property(p.path)},line={p.line},col={p.col}"
+            plain(f"::error {where}::{_gha_escape(message)}", stderr=to_stderr)
     if not report.ok:
         raise typer.Exit(EXIT_FAILED)
 
@@ -143,6 +147,12 @@ def _print_json(doc: Any) -> None:
 
 def _gha_escape(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gha_property(text: str) -> str:
+    """A workflow command's property value: ',' and ':' end it unless escaped (as the
+    runner's own toolkit does), so a folder named "2027,Q1" keeps its whole path."""
+    return _gha_escape(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def _spec_paths(ctx: typer.Context, paths: list[Path] | None) -> list[Path]:
@@ -159,10 +169,16 @@ def _spec_paths(ctx: typer.Context, paths: list[Path] | None) -> list[Path]:
                 hint="run `xhsgrow init` to create a workspace, or name spec files",
             )
         paths = [ws.campaigns_dir]
+    from xhsgrow.specs.store import spec_files_in
+
     for p in paths:
-        if not p.exists():
+        try:
+            exists, is_dir = p.exists(), p.is_dir()
+        except OSError as exc:  # a name too long for the file system, say
+            raise UsageError(f"{p}: {exc.strerror or exc}") from None
+        if not exists:
             raise UsageError(f"{p}: no such file or folder")
-        if p.is_dir() and not any(p.glob("*.toml")):
+        if is_dir and not spec_files_in(p):
             raise UsageError(f"{p}: no .toml spec files in this folder")
     return paths
 
@@ -195,7 +211,7 @@ def fmt(
         try:
             if format_file(path, write=not check):
                 changed.append(path)
-        except SpecError as exc:  # a file that does not parse: say where, format the others
+        except SpecError as exc:  # unreadable or not TOML: say where, format the others
             broken += 1
             for problem in exc.problems:
                 plain(str(problem), stderr=True)
@@ -207,7 +223,7 @@ def fmt(
     if check and not changed and not broken:
         summary = f"{len(files)} file(s) already formatted"
     if broken:
-        summary += f", {broken} not formatted (syntax errors)"
+        summary += f", {broken} not formatted (see the errors above)"
     plain(summary, stderr=True)
     if broken or (check and changed):
         if check and changed:
@@ -334,12 +350,15 @@ def show(
     if format is ListFormat.json:
         _print_json(data)
         return
+    from rich.markup import escape
     from rich.panel import Panel
     from rich.tree import Tree
 
     from xhsgrow.cli.console import out
 
-    tree = Tree(f"[bold]{campaign.name}[/]  ({campaign.kind}, {_status_markup(campaign.status)})")
+    # the name is the user's text: "[/]" or "[bold]" in it is shown, not read as markup
+    name = escape(campaign.name)
+    tree = Tree(f"[bold]{name}[/]  ({campaign.kind}, {_status_markup(campaign.status)})")
     _add_tree(tree, {k: v for k, v in data.items() if k not in ("name", "kind", "status")})
     # soft_wrap off for the panel: long values (notes) wrap inside it instead of being cut
     out().print(Panel(tree, title=campaign.id, title_align="left"), soft_wrap=False)

@@ -43,9 +43,25 @@ class Source:
 
     def problem(self, key: KeyPath, message: str) -> Problem:
         line, col = locate(self.positions, key)
-        # one line per problem, even when a value quoted in the message spans lines
-        message = message.replace("\r", "\\r").replace("\n", "\\n")
-        return Problem(self.path, line, col, dotted(key), message)
+        # one line per problem, even when a value or a quoted key in it spans lines
+        return Problem(self.path, line, col, one_line(dotted(key)), one_line(message))
+
+
+def one_line(text: str) -> str:
+    """``text`` with control characters written as TOML escapes (``\\n``, ``\\u001b``): a
+    problem stays on one line, and a terminal escape in a spec is shown, not obeyed."""
+    if text.isprintable():  # the usual case: nothing to do
+        return text
+    out = []
+    for ch in text:
+        if ch < " " or "\x7f" <= ch <= "\x9f" or ch in "\u2028\u2029":  # both end a line
+            out.append(_ESCAPES.get(ch) or f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+_ESCAPES = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
 
 
 def read_toml(
@@ -58,11 +74,17 @@ def read_toml(
     def fail(message: str, line: int = 1, col: int = 1) -> SpecError:
         return SpecError([Problem(shown, line, col, "", message)])
 
-    if not path.exists():
+    try:
+        exists, is_dir, is_file = path.exists(), path.is_dir(), path.is_file()
+    except PermissionError:
+        raise fail("permission denied") from None
+    except OSError as exc:  # a name too long for the file system, say
+        raise fail(f"cannot read: {exc.strerror or exc}") from None
+    if not exists:
         raise fail("no such file")
-    if path.is_dir():
+    if is_dir:
         raise fail(f"is a directory, not a {what} file")
-    if not path.is_file():
+    if not is_file:
         # a FIFO or device would block or never end; specs are plain files
         raise fail("not a regular file")
     try:
@@ -110,7 +132,7 @@ def parse_toml(text: str, shown: str) -> dict[str, Any]:
         elif re.search(_TOML_EOF, message):
             line = text.count("\n") + 1
             message = re.sub(_TOML_EOF, "", message)
-        problem = Problem(shown, line, col, "", f"TOML syntax error: {message}")
+        problem = Problem(shown, line, col, "", one_line(f"TOML syntax error: {message}"))
         raise SpecError([problem]) from None
 
 
@@ -299,8 +321,15 @@ def check_source(src: Source) -> tuple[Any, list[Problem]]:
             src.problem(("kind",), "missing required key 'kind' (" + " | ".join(KINDS) + ")")
         )
         return None, problems
+    if not isinstance(kind, str):
+        # "unknown kind an array; did you mean 'referral'?" would hide that the type is wrong
+        expected = " | ".join(f"'{k}'" for k in KINDS)
+        problems.append(
+            src.problem(("kind",), f"should be a string ({expected}), not {_show(kind)}")
+        )
+        return None, problems
     if kind not in KINDS:
-        hint = rules.suggest(str(kind), KINDS)
+        hint = rules.suggest(kind, KINDS)
         problems.append(
             src.problem(
                 ("kind",), f"unknown kind {_show(kind)}; expected one of {', '.join(KINDS)}{hint}"

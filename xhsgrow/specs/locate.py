@@ -70,14 +70,15 @@ class _Scanner:
                 self.advance()
             return value
         self.advance()
-        out = []
+        start = self.i
         while self.i < len(self.text) and self.peek() != quote:
             if quote == '"' and self.peek() == "\\":
                 self.advance()
-            out.append(self.peek())
             self.advance()
+        raw = self.text[start : self.i]
         self.advance()
-        return "".join(out)
+        # a quoted key names what tomllib's data holds: "a\u00e9" is the key "aé"
+        return _unescape(raw) if quote == '"' and "\\" in raw else raw
 
     def read_key(self) -> list[str]:
         parts: list[str] = []
@@ -180,6 +181,31 @@ class _Scanner:
         else:
             while self.i < len(self.text) and self.peek() not in ",]}\n#":
                 self.advance()
+
+
+_ESCAPES = {
+    "b": "\b",
+    "t": "\t",
+    "n": "\n",
+    "f": "\f",
+    "r": "\r",
+    "e": "\x1b",
+    '"': '"',
+    "\\": "\\",
+}
+
+
+def _unescape(raw: str) -> str:
+    """The text of a basic string from its escapes (the document has parsed: they are valid)."""
+    import re
+
+    def one(m: re.Match[str]) -> str:
+        code = m.group(1)
+        if code[0] in "uU":
+            return chr(int(code[1:], 16))
+        return _ESCAPES.get(code, code)
+
+    return re.sub(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", one, raw)
 
 
 def key_positions(text: str) -> dict[Path, Position]:

@@ -505,7 +505,8 @@ class GalaAssumptions(_Model):
 class GalaSection(_Model):
     """The gala push: the night, its phases, its rounds and the capacity behind them."""
 
-    year: Annotated[int, Ge(1983), Le(2100)]
+    # the first gala was in 1983; the lunar calendar (lunardate) ends with 2099
+    year: Annotated[int, Ge(1983), Le(2099)]
     """Gregorian year of the Lunar New Year the gala welcomes."""
     eve: dt.date | None = None
     """Gala date; derived from the lunar calendar."""

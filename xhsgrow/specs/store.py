@@ -32,11 +32,14 @@ def json_schema(kind: str) -> dict[str, Any]:
 # the window's timezone applies, and `validate` refuses offsets. JSON Schema's "date-time"
 # format (RFC 3339) requires an offset, so a pattern describes them instead.
 _LOCAL_DATE_TIME = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?$"
+# A string that must not be empty is stripped first (models.Text): blanks alone are empty too.
+_BLANK = {"pattern": r"^\s*$"}
 
 
 def _for_toml(node: Any) -> Any:
     """Adapt pydantic's schema to TOML: TOML has no null (an optional key is left out) and its
-    local date-times have no offset, which JSON Schema's "date-time" format requires."""
+    local date-times have no offset, which JSON Schema's "date-time" format requires. A
+    non-empty string also refuses blanks only, as `validate` does (it strips them first)."""
     if isinstance(node, list):
         return [_for_toml(item) for item in node]
     if not isinstance(node, dict):
@@ -55,11 +58,15 @@ def _for_toml(node: Any) -> Any:
     if out.get("format") == "date-time":
         del out["format"]
         out["pattern"] = _LOCAL_DATE_TIME
+    if out.get("type") == "string" and out.get("minLength") == 1 and "pattern" not in out:
+        out["not"] = dict(_BLANK)
     return out
 
 
-def write_schemas(root: Path) -> list[Path]:
-    """Write schemas/KIND.schema.json for every kind (the targets of the `#:schema` lines)."""
+def write_schemas(root: Path, *, overwrite: bool = True) -> list[Path]:
+    """Write schemas/KIND.schema.json for every kind (the targets of the `#:schema` lines).
+    With ``overwrite=False`` a schema file that exists is left as it is (`init`, which never
+    overwrites a file)."""
     import json
 
     from xhsgrow.fileio import write_text_atomic
@@ -69,6 +76,9 @@ def write_schemas(root: Path) -> list[Path]:
     folder = root / "schemas"
     for kind in KINDS:
         path = folder / f"{kind}.schema.json"
+        if not overwrite and path.is_file():
+            out.append(path)
+            continue
         text = json.dumps(json_schema(kind), indent=2, ensure_ascii=False) + "\n"
         if not path.is_file() or path.read_bytes() != text.encode("utf-8"):
             write_text_atomic(path, text, make_parents=True, display=display_path(path))
@@ -109,13 +119,30 @@ def _write_spec(ws: Workspace, kind: str, campaign_id: str, *, force: bool) -> P
     return path
 
 
+#: The longest id whose spec file, ``ID.toml``, a file system can hold (255 bytes a name).
+MAX_ID_LENGTH = 250
+
+
 def is_campaign_id(text: str) -> bool:
     """Whether ``text`` has the shape of a campaign id (docs/specs.md): lower-case letters,
-    digits, '-' and '_', starting with a letter or digit. Nothing else names a spec file:
-    ``../other`` or ``./ref`` would reach files outside campaigns/ or under another name."""
+    digits, '-' and '_', starting with a letter or digit, at most ``MAX_ID_LENGTH`` long.
+    Nothing else names a spec file: ``../other`` or ``./ref`` would reach files outside
+    campaigns/ or under another name, and a longer name is no file at all (the file system
+    refuses it with an error rather than "no such file")."""
     import re
 
-    return re.fullmatch(r"[a-z0-9][a-z0-9_-]*", text) is not None
+    return len(text) <= MAX_ID_LENGTH and re.fullmatch(r"[a-z0-9][a-z0-9_-]*", text) is not None
+
+
+def _id_problem(text: str) -> str:
+    """Why ``text`` is not a campaign id, in one line."""
+    shown = text if len(text) <= 40 else text[:37] + "..."
+    if len(text) > MAX_ID_LENGTH:
+        return f"'{shown}' is not a valid id: at most {MAX_ID_LENGTH} characters"
+    return (
+        f"'{shown}' is not a valid id: use lower-case letters, digits, '-' and '_', "
+        "starting with a letter or digit"
+    )
 
 
 def _spec_target(ws: Workspace, kind: str, campaign_id: str, *, force: bool) -> Path:
@@ -125,9 +152,7 @@ def _spec_target(ws: Workspace, kind: str, campaign_id: str, *, force: bool) -> 
     if kind not in KINDS:
         raise UsageError(f"unknown kind '{kind}'; expected one of {', '.join(KINDS)}")
     if not is_campaign_id(campaign_id):
-        raise UsageError(
-            f"'{campaign_id}' is not a valid id: use lower-case letters, digits, '-' and '_'"
-        )
+        raise UsageError(_id_problem(campaign_id))
     path = ws.spec_path(campaign_id)
     _refuse_dangling_link(path)
     if path.exists() and not force:
@@ -201,7 +226,7 @@ def init_workspace(root: Path) -> list[Path]:
             p for p in (root / "schemas" / f"{k}.schema.json" for k in KINDS) if not p.exists()
         ]
         created.extend(new_schemas)  # before writing: a failure may come after some of them
-        write_schemas(root)  # once, not once per example
+        write_schemas(root, overwrite=False)  # once, not once per example; never over a file
     except BaseException:  # Ctrl-C included
         _undo(created)
         raise
@@ -280,12 +305,22 @@ class ValidationReport:
         return [p for probs in self.results.values() for p in probs]
 
 
+def spec_files_in(folder: Path) -> list[Path]:
+    """The spec files of a folder: its *.toml, sorted, but not hidden ones (``.#x.toml``).
+
+    A hidden name is never a spec (an id starts with a letter or digit); editors make them
+    beside the file being edited (Emacs's lock file ``.#gala-2027.toml`` is a dangling link),
+    and they must not make `validate` or `list` fail while a spec is open."""
+    return sorted(p for p in folder.glob("*.toml") if not p.name.startswith("."))
+
+
 def expand_paths(paths: list[Path]) -> list[Path]:
-    """Files named directly, plus every *.toml inside named folders."""
+    """Files named directly, plus every *.toml inside named folders (hidden ones excepted)."""
     files: list[Path] = []
     for p in paths:
-        if p.is_dir() and any(p.glob("*.toml")):
-            files.extend(sorted(p.glob("*.toml")))
+        found = spec_files_in(p) if p.is_dir() else []
+        if found:
+            files.extend(found)
         elif p.is_dir() and p.name == "campaigns":
             continue
         else:
@@ -367,5 +402,8 @@ def load_campaigns(ws: Workspace, ids: list[str] | None = None) -> list[Any]:
         files = ws.spec_files()
     report = validate_paths(files)
     if not report.ok:
-        raise SpecError(report.problems)
+        error = SpecError(report.problems)
+        if len(report.problems) > 1:  # the error line shows the first one only
+            error.hint = "run `xhsgrow validate` to see every problem"
+        raise error
     return list(report.campaigns.values())
