@@ -45,8 +45,13 @@ def plan(
         typer.Option(
             "--sweep",
             metavar="PARAM=LO:HI:STEPS",
-            help="Vary one assumption over STEPS even values from LO to HI and tabulate the "
-            "outcome.",
+            help="Plan STEPS times with PARAM set to even values from LO to HI (both included) "
+            "and tabulate the outcome, e.g. invite_conversion=0.05:0.25:5. "
+            "referral PARAMs: seed_inviters, invites_per_user, invite_conversion, cycle_days, "
+            "decay, eligible_share, pool, per_referrer, referrer, referee. "
+            "gala PARAMs: peak_to_mean, retention_decay, retention_floor, capacity_rps, "
+            "expected_participants, interactions_per_participant, duration_minutes "
+            "(the last three set every round).",
         ),
     ] = None,
     fail_on: Annotated[
@@ -75,7 +80,7 @@ def plan(
 
     Example:
 
-        xhsgrow plan cny-2027-invite --sweep invite_conversion=0.05:0.25:5
+        xhsgrow plan welcome-refugees-2025 --sweep invite_conversion=0.05:0.25:5
 
         xhsgrow plan gala-2027 --fail-on error
     """
@@ -187,6 +192,22 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}" if abs(value) >= 0.1 else f"{value:.1%}"
 
 
+def _reached(value: float | None) -> str:
+    """A share of a target: 99.6% short of it reads 99.6%, not 100%."""
+    from xhsgrow.planning.figures import percents_apart
+
+    if value is None or value >= 1:
+        return _pct(value)
+    return percents_apart(value, 1.0, 0 if value >= 0.1 else 1)[0]
+
+
+def _value(v: float) -> str:
+    """A swept value: 1,333,333.33 rather than 1.33333e+06."""
+    if v.is_integer():
+        return f"{v:,.0f}"
+    return f"{v:,.2f}" if abs(v) >= 1000 else f"{v:g}"
+
+
 def _table(title: str, columns: list[tuple[str, str]]) -> Any:
     from rich.table import Table
 
@@ -228,7 +249,7 @@ def _print_referral(r: Any, campaign: Any, cur: str) -> None:
     t.add_row("viral cycle", f"{a.cycle_days} day(s)")
     t.add_row("decay per cycle", _pct(a.decay))
     t.add_row("K (invites × conversion × eligible)", f"{r.k_factor:.2f}")
-    cap = "none" if r.referral_cap is None else f"{r.referral_cap:g} rewarded invites"
+    cap = "none" if r.referral_cap is None else f"{r.referral_cap:,.0f} rewarded invites"
     t.add_row("per-referrer cap", cap)
     t.add_row("K after the cap", f"{r.k_capped:.2f}")
     console.print(t)
@@ -237,7 +258,8 @@ def _print_referral(r: Any, campaign: Any, cur: str) -> None:
     t.add_row("acquired (referred users)", thousands(r.acquired))
     t.add_row("total users (seeds + acquired)", thousands(r.total_users))
     if r.target_acquired:
-        t.add_row("of the acquired target", f"{_pct(r.target_reached)} of {r.target_acquired:,}")
+        reached = _reached(r.target_reached)
+        t.add_row("of the acquired target", f"{reached} of {r.target_acquired:,}")
     t.add_row("rewarded pairs", f"{r.pairs_paid:,}")
     t.add_row("referrer rewards", money(r.referrer_paid, cur))
     t.add_row("referee rewards", money(r.referee_paid, cur))
@@ -275,7 +297,10 @@ def _print_referral(r: Any, campaign: Any, cur: str) -> None:
 
 
 def _print_gala(g: Any, cur: str) -> None:
+    from rich.markup import escape
+
     from xhsgrow.cli.console import out
+    from xhsgrow.planning.figures import amount
 
     console = out()
     t = _table(
@@ -293,7 +318,7 @@ def _print_gala(g: Any, cur: str) -> None:
     for c in g.rounds:
         style = "red" if c.headroom_rps < 0 else "green"
         t.add_row(
-            c.name,
+            escape(c.name),  # a round's name is text, not markup: "Countdown [final]"
             f"{c.at:%H:%M} {c.duration_minutes}m",
             f"{_short(c.participants)} × {c.interactions_per_participant:g}",
             _short(c.mean_rps),
@@ -315,10 +340,10 @@ def _print_gala(g: Any, cur: str) -> None:
     )
     for c in g.rounds:
         t.add_row(
-            c.name,
+            escape(c.name),
             money(c.prize_pool, cur),
             _pct(c.budget_share),
-            money(c.top_prize, cur),
+            "—" if c.top_prize is None else amount(c.top_prize, cur),
             c.mechanic,
             "yes" if c.shares_to_wechat else "no",
         )
@@ -328,7 +353,7 @@ def _print_gala(g: Any, cur: str) -> None:
         style = "green" if g.headroom_rps >= 0 else "bold red"
         console.print(
             f"capacity {g.capacity_rps:,} rps; night peak {g.peak_rps:,.0f} rps "
-            f"({g.peak_round}); [{style}]{word} {abs(g.headroom_rps):,.0f} rps "
+            f"({escape(g.peak_round)}); [{style}]{word} {abs(g.headroom_rps):,.0f} rps "
             f"({abs(g.headroom_pct):.0%} of capacity)[/]"
         )
     else:
@@ -429,14 +454,16 @@ def _print_sweep(s: Any, cur: str) -> None:
     for column in t.columns:
         column.min_width = len(str(column.header))
     for row in s.rows:
-        cells = [f"{row.value:,.0f}" if row.value.is_integer() else f"{row.value:g}"]
+        cells = [_value(row.value)]
         for key, _ in s.columns:
             v = row.outcome[key]
             if key == "rewards_paid":
                 cells.append(_symbol(cur) + _short(v))
             elif key == "cost_per_acquired":
                 cells.append(money(v, cur, 2))
-            elif key in ("target_reached", "headroom_pct", "retention_d7"):
+            elif key == "target_reached":
+                cells.append(_reached(v))
+            elif key in ("headroom_pct", "retention_d7"):
                 cells.append(_pct(v))
             elif key == "k_factor":
                 cells.append(f"{v:.2f}")

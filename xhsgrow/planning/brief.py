@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from xhsgrow.errors import UsageError
+from xhsgrow.planning.figures import amount, percents_apart
 from xhsgrow.planning.result import Plan
 from xhsgrow.rendering.filters import money, percent, thousands
 
@@ -244,8 +245,8 @@ def _rewards(c: Any, L: Any) -> list[str]:
         for tier in rw.tiers:
             out.append(
                 L(
-                    f"Tier: {tier.invites} invites → bonus {money(tier.bonus, rw.currency)}",
-                    f"阶梯：邀请 {tier.invites} 人 → 奖励 {money(tier.bonus, rw.currency)}",
+                    f"Tier: {tier.invites} invites → bonus {amount(tier.bonus, rw.currency)}",
+                    f"阶梯：邀请 {tier.invites} 人 → 奖励 {amount(tier.bonus, rw.currency)}",
                 )
             )
         caps_en, caps_zh = [], []
@@ -253,14 +254,14 @@ def _rewards(c: Any, L: Any) -> list[str]:
             caps_en.append(f"{caps.per_referrer_daily}/day")
             caps_zh.append(f"每日 {caps.per_referrer_daily} 人")
         if caps.per_referrer_daily_amount:
-            caps_en.append(f"{money(caps.per_referrer_daily_amount, cur)}/day")
-            caps_zh.append(f"每日 {money(caps.per_referrer_daily_amount, cur)}")
+            caps_en.append(f"{amount(caps.per_referrer_daily_amount, cur)}/day")
+            caps_zh.append(f"每日 {amount(caps.per_referrer_daily_amount, cur)}")
         if caps.per_referrer:
             caps_en.append(f"{caps.per_referrer} per campaign")
             caps_zh.append(f"活动期 {caps.per_referrer} 人")
         if caps.per_referrer_amount:
-            caps_en.append(f"{money(caps.per_referrer_amount, cur)} per campaign")
-            caps_zh.append(f"活动期 {money(caps.per_referrer_amount, cur)}")
+            caps_en.append(f"{amount(caps.per_referrer_amount, cur)} per campaign")
+            caps_zh.append(f"活动期 {amount(caps.per_referrer_amount, cur)}")
         if caps_en:
             out.append(
                 L(
@@ -274,7 +275,7 @@ def _rewards(c: Any, L: Any) -> list[str]:
         out = []
         for rd in c.gala.rounds:
             top = (
-                money(rd.top_prize, cur) if rd.top_prize is not None else L("not stated", "未写明")
+                amount(rd.top_prize, cur) if rd.top_prize is not None else L("not stated", "未写明")
             )
             out.append(
                 f"{rd.name}: "
@@ -410,9 +411,12 @@ def _projection(c: Any, plan: Plan, L: Any) -> list[dict[str, str]]:
             ("Referred users acquired", "邀请获客", thousands(r.acquired)),
         ]
         if r.target_reached is not None:
-            rows.append(
-                ("Share of the acquired target", "占获客目标", percent(r.target_reached, 0))
+            reached = (
+                percents_apart(r.target_reached, 1.0)[0]  # 99.6% short of it, never 100%
+                if r.target_reached < 1
+                else percent(r.target_reached, 0)
             )
+            rows.append(("Share of the acquired target", "占获客目标", reached))
         rows += [
             ("Rewards paid", "奖励支出", f"{money(r.rewards_paid, cur)} / {money(r.pool, cur)}"),
             (
@@ -519,9 +523,10 @@ def _risks(c: Any, plan: Plan, L: Any) -> dict[str, Any]:
         }
         for f in plan.findings
     ]
-    legal = [
-        f for f in findings if f["code"] in ("prize_cap", "wechat_forbidden", "prize_not_stated")
-    ]
+    # prize_cap_unchecked too: a brief must not say "no prize over the ¥50,000 cap" of a
+    # budget in another currency, whose prizes the plan could not check
+    legal_codes = ("prize_cap", "prize_cap_unchecked", "wechat_forbidden", "prize_not_stated")
+    legal = [f for f in findings if f["code"] in legal_codes]
     return {
         "fraud": fraud,
         "capacity": capacity,

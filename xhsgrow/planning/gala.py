@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from xhsgrow.planning.figures import amount, percents_apart
 from xhsgrow.planning.result import Finding, GalaPlan, PhasePlan, RoundCheck
 from xhsgrow.rendering.filters import money
 
@@ -195,7 +196,8 @@ def _findings(campaign: GalaCampaign, p: GalaPlan) -> list[Finding]:
                     f"gala.rounds[{i}]",
                 )
             )
-    overlapping = p.peak_round and " + " in p.peak_round
+    # from the rounds, not from peak_round's text: a round may be named "Shake + Quiz"
+    overlapping = len(_night_peak(p.rounds)[1]) > 1
     if overlapping and p.headroom_rps < 0:
         out.append(
             Finding(
@@ -210,15 +212,18 @@ def _findings(campaign: GalaCampaign, p: GalaPlan) -> list[Finding]:
         )
     if p.rounds and p.headroom_rps >= 0:
         sev = "warning" if p.headroom_pct < 0.2 else "info"
+        # a warning's 19.96% must not read "20%", the level it is under
+        share = percents_apart(p.headroom_pct, 0.2)[0] if sev == "warning" else None
+        share = share or f"{p.headroom_pct:.0%}"
         out.append(
             Finding(
                 sev,  # type: ignore[arg-type]
                 "capacity_headroom",
                 f"the night peaks at {p.peak_rps:,.0f} requests/s ({p.peak_round}); capacity "
                 f"{p.capacity_rps:,} leaves {p.headroom_rps:,.0f} requests/s of headroom "
-                f"({p.headroom_pct:.0%})",
+                f"({share})",
                 f"当晚峰值 {p.peak_rps:,.0f} 次/秒（{p.peak_round}）；容量 {p.capacity_rps:,}，"
-                f"余量 {p.headroom_rps:,.0f} 次/秒（{p.headroom_pct:.0%}）",
+                f"余量 {p.headroom_rps:,.0f} 次/秒（{share}）",
                 "gala.capacity_rps",
             )
         )
@@ -251,9 +256,9 @@ def _findings(campaign: GalaCampaign, p: GalaPlan) -> list[Finding]:
                 Finding(
                     "error",
                     "prize_cap",
-                    f"{rd.name}: top prize ¥{rd.top_prize:,.0f} is over the ¥50,000 cap on "
-                    "prize-draw promotions (Anti-Unfair Competition Law, Art. 10)",
-                    f"{rd.name}：最高奖 ¥{rd.top_prize:,.0f} 超过抽奖式有奖销售 ¥50,000 上限"
+                    f"{rd.name}: top prize {amount(rd.top_prize, cur)} is over the ¥50,000 cap "
+                    "on prize-draw promotions (Anti-Unfair Competition Law, Art. 10)",
+                    f"{rd.name}：最高奖 {amount(rd.top_prize, cur)} 超过抽奖式有奖销售 ¥50,000 上限"
                     "（《反不正当竞争法》第十条）",
                     f"{where}.top_prize",
                 )
@@ -292,26 +297,42 @@ def _findings(campaign: GalaCampaign, p: GalaPlan) -> list[Finding]:
             )
         )
     elif p.budget and p.budget_share > 0.9:
+        share = percents_apart(0.9, p.budget_share)[1]  # above 90%: never "90%"
         out.append(
             Finding(
                 "warning",
                 "prizes_near_budget",
-                f"prize pools take {p.budget_share:.0%} of the budget, leaving "
+                f"prize pools take {share} of the budget, leaving "
                 f"{money(p.budget - p.prize_pools, cur)} for everything else",
-                f"奖池占预算 {p.budget_share:.0%}，其余仅剩 {money(p.budget - p.prize_pools, cur)}",
+                f"奖池占预算 {share}，其余仅剩 {money(p.budget - p.prize_pools, cur)}",
                 "gala.rounds",
+            )
+        )
+    unstated = [(i, ph.name) for i, ph in enumerate(p.phases) if ph.source == "none"]
+    if unstated:
+        # without a figure the phase counts 0 new users: say so rather than print 0 as a plan
+        names = ", ".join(name for _, name in unstated)
+        out.append(
+            Finding(
+                "warning",
+                "new_users_not_stated",
+                f"{names}: no expected_new_users and no targets.acquired to share out, so the "
+                "plan expects no new users there",
+                f"{names}：未设 expected_new_users，也没有 targets.acquired 可按比例分配，"
+                "预计新增按 0 计",
+                f"gala.phases[{unstated[0][0]}].expected_new_users",
             )
         )
     target = campaign.targets.acquired
     if target and any(ph.source == "spec" for ph in p.phases) and p.expected_new_users < target:
+        reached = percents_apart(p.expected_new_users / target, 1.0)[0]
         out.append(
             Finding(
                 "warning",
                 "target_short",
                 f"the phases expect {p.expected_new_users:,.0f} new users, "
-                f"{p.expected_new_users / target:.0%} of the acquired target {target:,}",
-                f"各阶段预计新增 {p.expected_new_users:,.0f}，为目标 {target:,} 的 "
-                f"{p.expected_new_users / target:.0%}",
+                f"{reached} of the acquired target {target:,}",
+                f"各阶段预计新增 {p.expected_new_users:,.0f}，为目标 {target:,} 的 {reached}",
                 "gala.phases",
             )
         )
@@ -319,13 +340,14 @@ def _findings(campaign: GalaCampaign, p: GalaPlan) -> list[Finding]:
         want = getattr(campaign.targets, f"retention_d{day}", None)
         have = p.retention[day]
         if want is not None and have < want:
+            shown, wanted = percents_apart(have, want, 1)  # never "23.3% is below 23%"
             out.append(
                 Finding(
                     "warning",
                     "retention_below_target",
-                    f"the assumed retention decay leaves {have:.1%} active on day {day}, below "
-                    f"the retention_d{day} target {want:.0%}",
-                    f"按假设的留存衰减，第 {day} 天留存 {have:.1%}，低于目标 {want:.0%}",
+                    f"the assumed retention decay leaves {shown} active on day {day}, below "
+                    f"the retention_d{day} target {wanted}",
+                    f"按假设的留存衰减，第 {day} 天留存 {shown}，低于目标 {wanted}",
                     f"targets.retention_d{day}",
                 )
             )

@@ -21,6 +21,7 @@ import datetime as dt
 import math
 from typing import TYPE_CHECKING
 
+from xhsgrow.planning.figures import percents_apart
 from xhsgrow.planning.result import Finding, Generation, ReferralDay, ReferralPlan
 from xhsgrow.rendering.filters import money
 from xhsgrow.specs.models import MAX_PEOPLE
@@ -239,11 +240,11 @@ def _findings(campaign: ReferralCampaign, p: ReferralPlan) -> list[Finding]:
     if p.k_factor >= 1:
         if p.binds_first == "cap":
             en = (
-                f"the per-referrer cap ({p.referral_cap:g} rewarded invites) binds first: it "
+                f"the per-referrer cap ({p.referral_cap:,.0f} rewarded invites) binds first: it "
                 f"holds K at {p.k_capped:.2f}, so growth converges"
             )
             zh = (
-                f"单个邀请人上限（{p.referral_cap:g} 次奖励）先生效，"
+                f"单个邀请人上限（{p.referral_cap:,.0f} 次奖励）先生效，"
                 f"将 K 压到 {p.k_capped:.2f}，增长收敛"
             )
             if p.pool_runs_out:
@@ -294,14 +295,14 @@ def _findings(campaign: ReferralCampaign, p: ReferralPlan) -> list[Finding]:
         )
     if p.target_acquired and p.target_reached is not None and p.target_reached < 1:
         sev = "warning" if p.target_reached < 0.95 else "info"
+        reached, _ = percents_apart(p.target_reached, 1.0)  # 99.6%, never "100%" when short
         out.append(
             Finding(
                 sev,  # type: ignore[arg-type]
                 "target_short",
-                f"the plan acquires {p.acquired:,.0f} users, {p.target_reached:.0%} of the "
+                f"the plan acquires {p.acquired:,.0f} users, {reached} of the "
                 f"acquired target {p.target_acquired:,}",
-                f"预计获客 {p.acquired:,.0f}，为目标 {p.target_acquired:,} 的 "
-                f"{p.target_reached:.0%}",
+                f"预计获客 {p.acquired:,.0f}，为目标 {p.target_acquired:,} 的 {reached}",
                 "targets.acquired",
             )
         )

@@ -98,12 +98,14 @@ def parse_sweep(text: str, kind: str) -> tuple[Param, list[float]]:
     if steps == 1 and hi != lo:
         raise UsageError(f"--sweep {text!r}: one step needs LO = HI; use 2 or more steps")
     # the ends first: between the bounds, no step overflows (hi - lo) or rounds an infinity
-    for v in (lo, hi):
-        v = float(round(v)) if param.integer else v
+    for given in (lo, hi):
+        v = float(round(given)) if param.integer else given
         if not param.lo <= v <= param.hi:
+            # a whole-number parameter's 0.4 is planned as 0: say both
+            got = f"{given:g}" + (f", which rounds to {v:g}" if v != given else "")
             raise UsageError(
                 f"--sweep {text!r}: {name} must be at least {_bound(param.lo)} and at most "
-                f"{_bound(param.hi)} (got {v:g})"
+                f"{_bound(param.hi)} (got {got})"
             )
     values = [lo + (hi - lo) * i / (steps - 1) for i in range(steps)] if steps > 1 else [lo]
     if param.integer:
