@@ -341,7 +341,7 @@ def test_cli_end_to_end_on_an_init_workspace(invoke: Any, tmp_path: Path) -> Non
     out = tmp_path / "ws" / "demo-data" / "events.parquet"
     assert out.is_file()
     assert "3,000 events" in result.output
-    assert "xhsgrow track --data" in result.output
+    assert "xhsgrow -w ws track --data" in result.output  # (runs as printed: -w kept)
     con = duckdb.connect()
     assert one(con, f"SELECT count(*) FROM '{out}'") == 3_000
     # one campaign, CSV by suffix

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import os
+import shlex
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -29,19 +31,25 @@ def demo_data(
     ctx: typer.Context,
     ids: Annotated[
         list[str] | None,
-        typer.Argument(metavar="[ID]...", help="Campaign ids (default: every campaign)."),
+        typer.Argument(metavar="ID", help="Campaign ids (default: every campaign)."),
     ] = None,
     events: Annotated[
-        int, typer.Option("--events", "-n", help="Number of rows to write, exactly.")
+        int,
+        typer.Option(
+            "--events", "-n", help="Number of rows to write, exactly (1,000 to 2,000,000,000)."
+        ),
     ] = 1_000_000,
-    seed: Annotated[int, typer.Option("--seed", help="Same seed, same file.")] = 2025,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Same seed, same file (0 to 2147483647).")
+    ] = 2025,
     out: Annotated[
         Path | None,
         typer.Option(
             "--out",
             "-o",
             help="File to write, named .parquet, .csv or .jsonl (track tells the format by it; "
-            "default: demo-data/events.FORMAT in the workspace).",
+            "default: demo-data/events.FORMAT in the workspace). Missing folders are made; an "
+            "existing file is replaced once the new one is complete.",
         ),
     ] = None,
     format: Annotated[
@@ -119,7 +127,7 @@ def demo_data(
         plain(f"  {event:<20} {n:>14,}")
     for cid, users in summary.users.items():
         scale = summary.scales[cid]
-        note = "" if scale >= 0.999 else f"  ({scale:.1%} of the users its targets call for)"
+        note = "" if scale >= 0.999 else f"  ({_percent(scale)} of the users its targets call for)"
         plain(f"  {cid}: {users:,} users acquired{note}")
     if summary.scale < 0.999:
         plain(
@@ -128,7 +136,27 @@ def demo_data(
             f"Full size needs about --events {_round_up(summary.full_size_events):,}."
         )
     until = summary.as_of or summary.horizon
-    plain(f"\nNext: xhsgrow track --data {shown} --as-of {until.isoformat()}")
+    # the step must run as printed: from here, on the same workspace, for the same campaigns
+    step = ["xhsgrow", *_workspace_args(ctx, ws.root), "track"]
+    step += [c.id for c in campaigns] if ids else []
+    step += ["--data", shown, "--as-of", until.isoformat()]
+    plain(f"\nNext: {shlex.join(step)}")
+
+
+def _workspace_args(ctx: typer.Context, root: Path) -> list[str]:
+    """``-w ROOT`` when the workspace was named (-w or XHSGROW_WORKSPACE), else nothing: a
+    workspace found from the current folder is found again by the next command."""
+    obj = ctx.find_root().obj or {}
+    return ["-w", _shown(root)] if obj.get("workspace") else []
+
+
+def _percent(share: float, decimals: int = 1) -> str:
+    """``share`` as a percentage that never reads a misleading 0.0% (a campaign at 0.012% of
+    its size still has users): ``decimals`` from 1% up, at least two significant digits below."""
+    pct = share * 100
+    if pct >= 1 or pct <= 0:
+        return f"{pct:.{decimals}f}%"
+    return f"{pct:.{max(decimals, 1 - math.floor(math.log10(pct)))}f}%"
 
 
 def _round_up(n: int) -> int:
@@ -172,17 +200,33 @@ def _progress(events: int, quiet: bool) -> tuple[Any, Any]:
 
 def demo_workspace(
     ctx: typer.Context,
-    out: Annotated[Path, typer.Argument(help="New folder for the demo workspace.")],
+    out: Annotated[
+        Path,
+        typer.Argument(metavar="DIR", help="New folder for the demo workspace (missing or empty)."),
+    ],
     ids: Annotated[
         list[str] | None,
-        typer.Argument(metavar="[ID]...", help="Campaigns to include (default: all)."),
+        typer.Argument(metavar="ID", help="Campaigns to include (default: all)."),
     ] = None,
     events: Annotated[
-        int, typer.Option("--events", "-n", help="Number of event rows to generate.")
+        int,
+        typer.Option(
+            "--events",
+            "-n",
+            help="Number of event rows to generate, exactly (1,000 to 2,000,000,000).",
+        ),
     ] = 2_000_000,
-    seed: Annotated[int, typer.Option("--seed", help="Same seed, same workspace.")] = 2025,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Same seed, same workspace (0 to 2147483647).")
+    ] = 2025,
     as_of: Annotated[
-        str, typer.Option("--as-of", help="Generate events up to this day (YYYY-MM-DD).")
+        str,
+        typer.Option(
+            "--as-of",
+            metavar="DATE",
+            help="Stop the events at the end of this day, as if the campaigns were mid-flight "
+            "(YYYY-MM-DD; the default is a week after the 2027 gala's eve, as in `make demo`).",
+        ),
     ] = "2027-02-12",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
@@ -202,6 +246,12 @@ def demo_workspace(
     from xhsgrow.specs import load_campaigns
 
     day = parse_as_of(as_of)
+    if out.resolve() == Path.cwd().resolve():
+        # it is built beside and renamed into place: the folder you are in cannot be replaced
+        raise UsageError(
+            f"DIR {out} is the current folder; demo-workspace makes a new folder",
+            hint="name a new folder, e.g. `xhsgrow demo-workspace demo`",
+        )
     ws = workspace_from(ctx)
     campaigns = load_campaigns(ws, ids or None)
     progress, stop = _progress(events, quiet)
@@ -213,8 +263,8 @@ def demo_workspace(
         stop()
     plain(f"wrote {demo.rows:,} events to {_shown(demo.events)}")
     for cid, scale in sorted(demo.scales.items()):
-        plain(f"  {cid}: targets scaled to {min(scale, 1.0):.2%}")
-    plain(f"\nNext: xhsgrow -w {out} track --as-of {day}")
+        plain(f"  {cid}: targets scaled to {_percent(min(scale, 1.0), 2)}")
+    plain(f"\nNext: {shlex.join(['xhsgrow', '-w', str(out), 'track', '--as-of', str(day)])}")
 
 
 def register(app: typer.Typer) -> None:

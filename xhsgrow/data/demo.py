@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from xhsgrow.errors import UsageError
-from xhsgrow.fileio import sync_file, sync_folder, temp_stem
+from xhsgrow.fileio import is_stream, sync_file, sync_folder, temp_stem
 
 FORMATS: tuple[str, ...] = ("parquet", "csv", "jsonl")
 SUFFIXES: dict[str, str] = {
@@ -1296,7 +1296,7 @@ def generate_demo_events(
             "csv": "FORMAT csv, HEADER true",
             "jsonl": "FORMAT json",
         }[fmt]
-        _make_folder(target)
+        created = _make_folder(target)
         tmp = target.with_name(f".{temp_stem(target.name)}.{os.getpid()}.tmp")
         path_sql = str(tmp).replace("'", "''")
         try:
@@ -1306,21 +1306,25 @@ def generate_demo_events(
             os.replace(tmp, target)
             sync_folder(target.parent)
         except (duckdb.Error, OSError) as exc:  # a read-only folder, a full disk
-            _discard(tmp)
-            raise UsageError(f"cannot write {target}: {_why(exc)}") from None
-        except BaseException:
-            _discard(tmp)
+            _discard(tmp, created)
+            raise UsageError(f"cannot write {out}: {_why(exc)}") from None
+        except BaseException:  # Ctrl-C included
+            _discard(tmp, created)
             raise
         by_event: dict[str, int] = {}
         for blk, cnt in zip(blocks, sizes, strict=True):
             by_event[blk.event] = by_event.get(blk.event, 0) + cnt
         for ev, n in con.execute("SELECT event, count(*) FROM extra GROUP BY event").fetchall():
             by_event[ev] = by_event.get(ev, 0) + int(n)
+    except RuntimeError as exc:
+        if _interrupted(exc):  # Ctrl-C, as DuckDB reports it: the CLI's usual exit 130
+            raise KeyboardInterrupt from None
+        raise
     finally:
         con.close()
     horizon = max(p.horizon for p in plans)
     return DemoSummary(
-        path=target,
+        path=Path(out),  # as given: a link stays the name the user knows the file by
         fmt=fmt,
         rows=sum(by_event.values()),
         by_event=dict(sorted(by_event.items(), key=lambda kv: -kv[1])),
@@ -1395,9 +1399,21 @@ def _check_args(campaigns: Sequence[Any], events: int, seed: int, fmt: str) -> s
 
 
 def _check_out(out: Path) -> Path:
-    """``out`` if a file can be written there (folders are made later); else a clear error."""
+    """Where to write ``out`` (folders are made later), else a clear error.
+
+    A symbolic link is written through: the file it points to is replaced, the link stays (as
+    fileio.write_text_atomic does; a rename over the link would cut it off). A pipe or a
+    device is refused: the rename would replace it with a plain file.
+    """
     if out.is_dir():
         raise UsageError(f"{out} is a folder; give a file name, e.g. {out / 'events.parquet'}")
+    if is_stream(out):
+        raise UsageError(
+            f"cannot write {out}: not a regular file (a pipe or a device)",
+            hint="name a file: the events are written whole, then renamed into place",
+        )
+    if out.is_symlink():  # (a link to a folder was refused above: is_dir follows links)
+        out = Path(os.path.realpath(out))
     folder = out.parent
     existing = folder
     while not existing.exists() and existing != existing.parent:
@@ -1418,16 +1434,39 @@ def _why(exc: BaseException) -> str:
     return found.group(1) if found else text
 
 
-def _discard(tmp: Path) -> None:
+def _interrupted(exc: RuntimeError) -> bool:
+    """Whether DuckDB stopped a query for Ctrl-C: it turns the KeyboardInterrupt that SIGINT
+    raises inside a query into ``RuntimeError("Query interrupted")``."""
+    return "query interrupted" in str(exc).lower()
+
+
+def _discard(tmp: Path, created: Sequence[Path] = ()) -> None:
+    """Remove the temporary file and the folders this run made for it."""
     with contextlib.suppress(OSError):
         tmp.unlink(missing_ok=True)
+    _remove_folders(created)
 
 
-def _make_folder(out: Path) -> None:
+def _remove_folders(created: Sequence[Path]) -> None:
+    """Remove folders this run made (deepest first), each only if it is still empty."""
+    for folder in created:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def _make_folder(out: Path) -> list[Path]:
+    """Make ``out``'s missing folders; return those it made, deepest first."""
+    missing: list[Path] = []
+    folder = out.parent
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        _remove_folders(missing)
         raise UsageError(f"cannot create folder {out.parent}: {exc.strerror or exc}") from None
+    return missing
 
 
 def format_for(out: Path, fmt: str | None) -> str:
