@@ -115,3 +115,18 @@ def test_help_wraps_prose_at_the_terminal_and_shows_no_type_for_flags(invoke) ->
         assert len(paragraphs) >= 2
         for lines in paragraphs:
             assert all(len(ln) >= 50 for ln in lines[:-1]), (command, lines)
+
+
+def test_usage_lines_name_arguments_in_capitals_and_bracket_them_once(invoke) -> None:  # type: ignore[no-untyped-def]
+    """`xhsgrow track [OPTIONS] [ID]...`, not `[[ID]...]...`; `{KIND}`, not `{kind}`: an
+    argument's metavar is its bare name, the usage line adds the brackets and dots."""
+    import re
+
+    commands = [name for name in COMMANDS if name != "outreach"]
+    commands += [f"outreach {sub}" for sub in ("render", "send", "status")]
+    for command in commands:
+        r = invoke(*command.split(), "--help", terminal_width=200)
+        assert r.exit_code == 0, r.output
+        usage = next(line for line in r.output.splitlines() if "Usage:" in line).strip()
+        args = usage.split("[OPTIONS]", 1)[1].split()
+        assert all(re.fullmatch(r"(\{[A-Z]+\}|\[[A-Z]+\](\.\.\.)?)", a) for a in args), usage

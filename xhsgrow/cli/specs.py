@@ -37,9 +37,9 @@ class CheckFormat(StrEnum):
 
 
 def init(
-    directory: Annotated[Path, typer.Argument(help="Folder to create the workspace in.")] = Path(
-        "."
-    ),
+    directory: Annotated[
+        Path, typer.Argument(metavar="DIR", help="Folder to create the workspace in.")
+    ] = Path("."),
 ) -> None:
     """Create a workspace: xhsgrow.toml, templates/ and an example campaign of each kind.
 
@@ -59,7 +59,7 @@ def init(
 
 def new(
     ctx: typer.Context,
-    kind: Annotated[KindArg, typer.Argument(help="Campaign kind.")],
+    kind: Annotated[KindArg, typer.Argument(metavar="KIND", help="Campaign kind.")],
     campaign_id: Annotated[str, typer.Argument(metavar="ID", help="Campaign id = file name.")],
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing spec.")] = False,
 ) -> None:
@@ -82,7 +82,9 @@ def validate(
     ctx: typer.Context,
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Spec files or folders (default: the workspace's campaigns/)."),
+        typer.Argument(
+            metavar="PATH", help="Spec files or folders (default: the workspace's campaigns/)."
+        ),
     ] = None,
     format: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = (
         CheckFormat.text
@@ -187,7 +189,9 @@ def fmt(
     ctx: typer.Context,
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Spec files or folders (default: the workspace's campaigns/)."),
+        typer.Argument(
+            metavar="PATH", help="Spec files or folders (default: the workspace's campaigns/)."
+        ),
     ] = None,
     check: Annotated[
         bool, typer.Option("--check", help="Change nothing; exit 1 and list files to reformat.")
@@ -393,7 +397,7 @@ def _scalar(value: Any) -> str:
 
 
 def schema(
-    kind: Annotated[KindArg, typer.Argument(help="Campaign kind.")],
+    kind: Annotated[KindArg, typer.Argument(metavar="KIND", help="Campaign kind.")],
 ) -> None:
     """Print the JSON Schema of a kind, for editors (taplo / Even Better TOML).
 

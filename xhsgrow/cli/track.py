@@ -43,7 +43,7 @@ def track(
     ctx: typer.Context,
     ids: Annotated[
         list[str] | None,
-        typer.Argument(metavar="[ID]...", help="Campaign ids (default: every campaign)."),
+        typer.Argument(metavar="ID", help="Campaign ids (default: every campaign)."),
     ] = None,
     data: Annotated[
         str | None,
