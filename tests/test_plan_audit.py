@@ -198,6 +198,24 @@ def test_a_rounded_sweep_bound_out_of_range_names_what_was_typed(workspace: Path
     assert result.stdout == ""
 
 
+def test_a_sweep_to_a_value_no_spec_could_hold_is_refused_before_planning(
+    workspace: Path,
+    invoke,  # type: ignore[no-untyped-def]
+) -> None:
+    # each key's own range was checked, not the rules between keys: a pool of 150M under a
+    # budget of 100M was planned (and paid out) as if validate had accepted it
+    referral_spec(workspace)
+    result = invoke("plan", "invite", "--sweep", "pool=50000000:150000000:3")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == (
+        "Error: --sweep 'pool=50000000:150000000:3': pool = 150,000,000 makes an invalid spec "
+        "(referral.caps.pool: reward pool 150,000,000 exceeds the budget 100,000,000)"
+    )
+    assert result.stdout == ""
+    ok = invoke("plan", "invite", "--sweep", "pool=50000000:100000000:3")
+    assert ok.exit_code == 0, ok.output
+
+
 # --- money as the spec states it -----------------------------------------------------------
 
 

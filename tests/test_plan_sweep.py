@@ -129,14 +129,18 @@ def test_sweep_ranges_are_the_spec_bounds(kind: str, name: str) -> None:
 def test_sweeping_a_whole_range_plans_finite_numbers(  # type: ignore[no-untyped-def]
     workspace: Path, invoke, kind: str, name: str
 ) -> None:
+    param = PARAMS[kind][name]
+    lo = param.lo
     if kind == "referral":
-        referral_spec(workspace, cid="x", assumptions=K_HALF)
+        # the money keys' ranges meet the rules between them (rewards within the pool, the
+        # pool within the budget): as wide as a spec can hold, the budget and pool at 10^15
+        spec = referral_spec(workspace, cid="x", assumptions=K_HALF, caps={"pool": 1e15})
+        text = spec.read_text("utf-8").replace("amount = 100000000\n", "amount = 1e15\n")
+        spec.write_text(text, "utf-8")
+        lo = 10.0 if name == "pool" else lo  # (the pool holds the ¥10 referrer reward)
     else:
         gala_spec(workspace, cid="x")
-    param = PARAMS[kind][name]
-    result = invoke(
-        "plan", "x", "--sweep", f"{name}={param.lo:.17g}:{param.hi:.17g}:3", "-f", "json"
-    )
+    result = invoke("plan", "x", "--sweep", f"{name}={lo:.17g}:{param.hi:.17g}:3", "-f", "json")
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout, parse_constant=pytest.fail)["rows"]  # no Infinity, NaN
     assert [r["value"] for r in rows][-1] == param.hi

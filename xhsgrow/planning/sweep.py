@@ -157,14 +157,34 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
 }
 
 
+def _refuse_invalid(spec: str, param: Param, value: float, swept: Any) -> None:
+    """Refuse a value that makes a spec `validate` would refuse: each key's own range is
+    parse_sweep's, but the rules between keys (a pool over the budget, a round running past
+    the window) are checked on the campaign as swept, before anything is planned."""
+    from xhsgrow.specs.locate import dotted
+    from xhsgrow.specs.rules import check
+
+    problems = check(swept)
+    if problems:
+        key, message = problems[0]
+        raise UsageError(
+            f"--sweep {spec!r}: {param.name} = {_bound(value)} makes an invalid spec "
+            f"({dotted(key)}: {message})",
+            hint="narrow the range to values a spec could hold",
+        )
+
+
 def run_sweep(campaign: Any, spec: str) -> Sweep:
     """Plan the campaign once per value of the swept assumption."""
     from xhsgrow.planning.core import plan_campaign
 
     param, values = parse_sweep(spec, campaign.kind)
+    campaigns = [with_value(campaign, param, value) for value in values]
+    for value, swept in zip(values, campaigns, strict=True):
+        _refuse_invalid(spec, param, value, swept)
     rows = []
-    for value in values:
-        plan = plan_campaign(with_value(campaign, param, value))
+    for value, swept in zip(values, campaigns, strict=True):
+        plan = plan_campaign(swept)
         if plan.referral is not None:
             r = plan.referral
             outcome: dict[str, Any] = {
