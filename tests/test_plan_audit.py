@@ -214,6 +214,9 @@ def test_a_sweep_to_a_value_no_spec_could_hold_is_refused_before_planning(
     assert result.stdout == ""
     ok = invoke("plan", "invite", "--sweep", "pool=50000000:100000000:3")
     assert ok.exit_code == 0, ok.output
+    # the value as the sweep table shows it, not in exponents ("pool = 1.5e+08")
+    odd = invoke("plan", "invite", "--sweep", "pool=50000000:150000000.5:2")
+    assert "pool = 150,000,000.50 makes an invalid spec" in odd.stderr
 
 
 # --- money as the spec states it -----------------------------------------------------------

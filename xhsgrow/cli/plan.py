@@ -201,13 +201,6 @@ def _reached(value: float | None) -> str:
     return percents_apart(value, 1.0, 0 if value >= 0.1 else 1)[0]
 
 
-def _value(v: float) -> str:
-    """A swept value: 1,333,333.33 rather than 1.33333e+06."""
-    if v.is_integer():
-        return f"{v:,.0f}"
-    return f"{v:,.2f}" if abs(v) >= 1000 else f"{v:g}"
-
-
 def _table(title: str, columns: list[tuple[str, str]]) -> Any:
     from rich.table import Table
 
@@ -446,6 +439,7 @@ def _print_findings(findings: list[Any]) -> None:
 
 def _print_sweep(s: Any, cur: str) -> None:
     from xhsgrow.cli.console import out
+    from xhsgrow.planning.sweep import shown_value
 
     t = _table(
         f"{s.campaign_id}: sweep of {s.param}",
@@ -454,7 +448,7 @@ def _print_sweep(s: Any, cur: str) -> None:
     for column in t.columns:
         column.min_width = len(str(column.header))
     for row in s.rows:
-        cells = [_value(row.value)]
+        cells = [shown_value(row.value)]
         for key, _ in s.columns:
             v = row.outcome[key]
             if key == "rewards_paid":

@@ -104,8 +104,8 @@ def parse_sweep(text: str, kind: str) -> tuple[Param, list[float]]:
             # a whole-number parameter's 0.4 is planned as 0: say both
             got = f"{given:g}" + (f", which rounds to {v:g}" if v != given else "")
             raise UsageError(
-                f"--sweep {text!r}: {name} must be at least {_bound(param.lo)} and at most "
-                f"{_bound(param.hi)} (got {got})"
+                f"--sweep {text!r}: {name} must be at least {shown_value(param.lo)} and at most "
+                f"{shown_value(param.hi)} (got {got})"
             )
     values = [lo + (hi - lo) * i / (steps - 1) for i in range(steps)] if steps > 1 else [lo]
     if param.integer:
@@ -113,9 +113,12 @@ def parse_sweep(text: str, kind: str) -> tuple[Param, list[float]]:
     return param, values
 
 
-def _bound(x: float) -> str:
-    """1,000,000,000 rather than 1e+09: bounds are read, not computed with."""
-    return f"{x:,.0f}" if float(x).is_integer() else f"{x:g}"
+def shown_value(x: float) -> str:
+    """A bound or a swept value as read, never in exponents: 1,000,000,000 (not 1e+09),
+    1,333,333.33 (not 1.33333e+06), 0.05."""
+    if float(x).is_integer():
+        return f"{x:,.0f}"
+    return f"{x:,.2f}" if abs(x) >= 1000 else f"{x:g}"
 
 
 def with_value(campaign: Any, param: Param, value: float) -> Any:
@@ -168,7 +171,7 @@ def _refuse_invalid(spec: str, param: Param, value: float, swept: Any) -> None:
     if problems:
         key, message = problems[0]
         raise UsageError(
-            f"--sweep {spec!r}: {param.name} = {_bound(value)} makes an invalid spec "
+            f"--sweep {spec!r}: {param.name} = {shown_value(value)} makes an invalid spec "
             f"({dotted(key)}: {message})",
             hint="narrow the range to values a spec could hold",
         )
