@@ -24,7 +24,6 @@ The data comes from bench/bench_track.py (run it once first, or pass --data).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import shutil
 import statistics
@@ -84,25 +83,14 @@ print(json.dumps([list(r) for r in rows]))
 """
 
 
-def query(data: Path, distinct: bool) -> str:
-    from xhsgrow.specs import load_campaigns
-    from xhsgrow.workspace import open_workspace
-
-    camps = ", ".join(
+def query(data: Path, distinct: bool, camps: list) -> str:  # type: ignore[type-arg]
+    values = ", ".join(
         f"('{c.id}', DATE '{c.window.start}', DATE '{c.window.end}', {c.window.activation_days})"
-        for c in load_campaigns(open_workspace(ROOT))
+        for c in camps
     )
     path = str(data).replace("'", "''")
     source = f"(SELECT DISTINCT * FROM '{path}')" if distinct else f"'{path}'"
-    return QUERY.format(source=source, camps=camps)
-
-
-def as_of() -> str:
-    from xhsgrow.specs import load_campaigns
-    from xhsgrow.workspace import open_workspace
-
-    last = max(c.window.end for c in load_campaigns(open_workspace(ROOT)))
-    return (last + dt.timedelta(days=40)).isoformat()
+    return QUERY.format(source=source, camps=values)
 
 
 def timed(cmd: list[str]) -> tuple[float, str]:
@@ -122,10 +110,13 @@ def main() -> None:
     if not args.data.exists():
         raise SystemExit(f"{args.data}: no such file (run bench/bench_track.py first)")
     exe = shutil.which("xhsgrow") or str(Path(sys.executable).parent / "xhsgrow")
+    from bench_track import as_of, campaigns  # (beside this script: the same campaigns, as-of)
+
+    camps = campaigns()
     day = as_of()
     commands = {
-        "hand-written, as is": [sys.executable, "-c", CHILD, query(args.data, False)],
-        "hand-written, distinct": [sys.executable, "-c", CHILD, query(args.data, True)],
+        "hand-written, as is": [sys.executable, "-c", CHILD, query(args.data, False, camps)],
+        "hand-written, distinct": [sys.executable, "-c", CHILD, query(args.data, True, camps)],
         "xhsgrow track": [
             *(exe, "-w", str(ROOT), "track", "--data", str(args.data)),
             *("--as-of", day, "-f", "json"),
