@@ -37,6 +37,10 @@ SUFFIXES: dict[str, str] = {
     ".json": "jsonl",
 }
 _COMPRESSED = (".gz", ".zst")
+#: Where the workspace timezone's fixed offset rides along with the column types.
+OFFSET_KEY = "__offset_us__"
+#: How many rejected rows are described (with file and line) in data_quality.
+SAMPLE_REJECTS = 5
 
 
 def suffix_names() -> str:
@@ -47,12 +51,6 @@ def suffix_names() -> str:
     *first, last = ("/".join(names) for names in by_format.values())
     compressed = " or ".join(_COMPRESSED)
     return f"{', '.join(first)} or {last} (a text file may add {compressed})"
-
-
-#: Where the workspace timezone's fixed offset rides along with the column types.
-OFFSET_KEY = "__offset_us__"
-#: How many rejected rows are described (with file and line) in data_quality.
-SAMPLE_REJECTS = 5
 
 
 @dataclass
