@@ -392,6 +392,7 @@ def test_demo_out_track_cannot_read_is_refused_before_writing(  # type: ignore[n
     r = invoke("demo-data", "-q", "-n", "1000", *args)
     line = error_line(r)
     assert f"--out {args[1]}: not an event file name" in line
+    assert ".pq" in line and ".ndjson" in line  # every suffix it writes, as docs/data.md
     assert f"Hint: name it {hint}" in r.stderr
     assert files_in(demo_ws) == before
 

@@ -1484,7 +1484,7 @@ def format_for(out: Path, fmt: str | None) -> str:
         what = (
             f"cannot tell the format of {out} from '{out.suffix}'"
             if out.suffix and fmt is None
-            else f"--out {out}: not an event file name ({', '.join(f'.{f}' for f in FORMATS)})"
+            else f"--out {out}: not an event file name ({', '.join(SUFFIXES)})"
         )
         raise UsageError(
             what,
