@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import importlib
+import os
 import sys
 from functools import cache
 from typing import Annotated, Any
@@ -215,6 +217,12 @@ class _Group(TyperGroup):
         except typer.Abort:
             print("Aborted!", file=sys.stderr)
             sys.exit(1)
+        except OSError as exc:
+            # (a closed pipe, `| head`, is click's: exit 1 without a word, as Python tools do)
+            from xhsgrow.cli.console import report_error
+
+            report_error(UsageError(_os_error_message(exc)))
+            sys.exit(2)
         sys.exit(code if isinstance(code, int) else 0)
 
     def list_commands(self, ctx: Any) -> list[str]:
@@ -240,6 +248,28 @@ class _Group(TyperGroup):
             super().format_help(ctx, formatter)
         finally:
             self._listing_only = False
+
+
+#: The errors of a write that cannot go through (a full disk, /dev/full, a dead terminal).
+_WRITE_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+
+
+def _os_error_message(exc: OSError) -> str:
+    """One line for an OSError no command turned into an XhsgrowError. Files are written
+    through xhsgrow.fileio, which names them; a write error with no file is standard output
+    failing to take what a command prints (`> /dev/full`). Standard output is then pointed
+    at /dev/null, so that the exit does not fail again flushing what is left (as Python's
+    documentation does after a broken pipe)."""
+    why = exc.strerror or str(exc)
+    if exc.filename:
+        return f"{exc.filename}: {why}"
+    if exc.errno not in _WRITE_ERRORS:
+        return why
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # (no file behind it, as under a test runner)
+        pass
+    return f"cannot write to standard output: {why}"
 
 
 app = typer.Typer(
