@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import importlib
 import os
@@ -265,10 +266,8 @@ def _os_error_message(exc: OSError) -> str:
         return f"{exc.filename}: {why}"
     if exc.errno not in _WRITE_ERRORS:
         return why
-    try:
+    with contextlib.suppress(OSError, ValueError):  # (no file behind it: a test runner's)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    except (OSError, ValueError):  # (no file behind it, as under a test runner)
-        pass
     return f"cannot write to standard output: {why}"
 
 
