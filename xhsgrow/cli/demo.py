@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 import shlex
 import sys
@@ -151,12 +150,11 @@ def _workspace_args(ctx: typer.Context, root: Path) -> list[str]:
 
 
 def _percent(share: float, decimals: int = 1) -> str:
-    """``share`` as a percentage that never reads a misleading 0.0% (a campaign at 0.012% of
-    its size still has users): ``decimals`` from 1% up, at least two significant digits below."""
-    pct = share * 100
-    if pct >= 1 or pct <= 0:
-        return f"{pct:.{decimals}f}%"
-    return f"{pct:.{max(decimals, 1 - math.floor(math.log10(pct)))}f}%"
+    """``share`` as a percentage that never reads a misleading 0.0%, written as the demo
+    workspace's notes write it (a campaign at 0.012% of its size still has users)."""
+    from xhsgrow.data.demo_workspace import percent
+
+    return percent(share, decimals)
 
 
 def _round_up(n: int) -> int:
@@ -234,7 +232,8 @@ def demo_workspace(
 
     A few million demo events can hold only a small share of the users real campaigns aim
     for, so the campaigns are copied with their user targets, budgets and pools scaled by
-    the same share; tracking against the copies stays exact and the statuses mean something.
+    the same share (and merchant targets by the share of merchants generated); tracking
+    against the copies stays exact and the statuses mean something.
     The folder gets campaigns/, events.parquet and an xhsgrow.toml pointing at the events.
 
     Example:
@@ -263,7 +262,9 @@ def demo_workspace(
         stop()
     plain(f"wrote {demo.rows:,} events to {_shown(demo.events)}")
     for cid, scale in sorted(demo.scales.items()):
-        plain(f"  {cid}: targets scaled to {_percent(min(scale, 1.0), 2)}")
+        merchants = min(demo.merchant_scales.get(cid, 1.0), 1.0)
+        also = f", merchants to {_percent(merchants, 2)}" if merchants < 1 else ""
+        plain(f"  {cid}: targets scaled to {_percent(min(scale, 1.0), 2)}{also}")
     plain(f"\nNext: {shlex.join(['xhsgrow', '-w', str(out), 'track', '--as-of', str(day)])}")
 
 

@@ -145,6 +145,9 @@ class DemoSummary:
     seconds: float
     as_of: dt.date | None
     horizon: dt.date  # the last day with events
+    #: campaign id -> merchants generated / merchants its targets call for (partnerships only;
+    #: capped by the number of events, not by the users' scale)
+    merchant_scales: dict[str, float] = field(default_factory=dict)
 
 
 # --- planning helpers (pure Python, per campaign, cheap) ---------------------------------
@@ -331,6 +334,7 @@ class _Plan:
     existing: int = 1_000
     filler: int = 0
     merchants: int = 0
+    merchant_scale: float = 1.0  # merchants generated / merchants its targets call for
     ring1: int = 0
     ring2: int = 0
     k_table: list[int] = field(default_factory=list)  # users eligible for day offset d
@@ -1124,7 +1128,9 @@ def _size(plans: list[_Plan], events: int) -> float:
         p.users = max(20, round(p.target_users * p.scale))
         if p.kind == "partnership":
             target = p.camp.targets.merchants_onboarded or 200
-            p.merchants = max(1, min(round(target * p.perf), events // 200))
+            full = max(1, round(target * p.perf))
+            p.merchants = max(1, min(full, events // 200))
+            p.merchant_scale = p.merchants / full
         if p.kind == "referral":
             fr = p.camp.referral.fraud
             p.ring1 = max(fr.burst_max_referees + 2, fr.max_referees_per_device * 3 + 3, 25)
@@ -1335,6 +1341,7 @@ def generate_demo_events(
         seconds=time.perf_counter() - started,
         as_of=as_of,
         horizon=horizon,
+        merchant_scales={p.id: p.merchant_scale for p in plans if p.merchants},
     )
 
 

@@ -4,26 +4,31 @@ The bundled campaigns aim at millions of users; a demo of a few million events c
 hold a small share of them, and tracked against the real targets every campaign would read
 "off track". The demo workspace therefore carries copies of the specs whose user-proportional
 figures (user targets, budgets, pools, prize pools, expected participation, capacity) are
-multiplied by the share of users the generator could afford for that campaign. Tracking stays
-exact; only the specs are scaled, and each copy says so in its notes.
+multiplied by the share of users the generator could afford for that campaign, and whose
+merchant figures (merchant targets, merchant commitments) by the share of merchants it could
+afford. Tracking stays exact; only the specs are scaled, and each copy says so in its notes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import shutil
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from xhsgrow.errors import SpecError, UsageError
 
-#: Target metrics that grow with the number of users (rates and ceilings do not; merchants are
-#: generated at full size, so merchant targets stay as written).
+#: Target metrics that grow with the number of users (rates and ceilings do not).
 _USER_TARGETS = ("acquired", "activated", "budget_spend", "peak_concurrent_users")
 _USER_SEGMENT_METRICS = ("acquired", "activated", "cost")
+#: Merchant figures are scaled on their own: the generator makes the merchants a partnership's
+#: target calls for, capped at one per 200 events, whatever share of its users it could afford.
+#: Commitments in these units count merchants.
+_MERCHANT_UNITS = ("merchant", "merchants", "商家", "商户")
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,16 @@ class DemoWorkspace:
     rows: int
     scales: dict[str, float]
     as_of: dt.date
+    merchant_scales: dict[str, float] = field(default_factory=dict)
+
+
+def percent(share: float, decimals: int = 2) -> str:
+    """``share`` as a percentage that never reads a misleading 0.00% (a campaign scaled to
+    0.0012% still has users): ``decimals`` from 1% up, at least two significant digits below."""
+    pct = share * 100
+    if pct >= 1 or pct <= 0:
+        return f"{pct:.{decimals}f}%"
+    return f"{pct:.{max(decimals, 1 - math.floor(math.log10(pct)))}f}%"
 
 
 def _scale_int(value: int, scale: float) -> int:
@@ -45,23 +60,45 @@ def _scale_num(value: float | int, scale: float) -> float | int:
     return round(float(value) * scale, 2)
 
 
-def scale_spec(data: dict[str, Any], scale: float) -> dict[str, Any]:
-    """A copy of a parsed spec with its user-proportional figures multiplied by ``scale``."""
+def scale_spec(data: dict[str, Any], scale: float, *, merchants: float = 1.0) -> dict[str, Any]:
+    """A copy of a parsed spec with its user-proportional figures multiplied by ``scale`` and
+    its merchant figures (the target, regional targets, commitments counted in merchants) by
+    ``merchants``."""
     out = dict(data)  # nested tables are copied below where they change
     targets = dict(out.get("targets", {}))
     for key in _USER_TARGETS:
         if key in targets:
             targets[key] = _scale_num(targets[key], scale)
-    targets["segments"] = [
-        {**seg, "target": _scale_num(seg["target"], scale)}
-        if seg.get("metric", "acquired") in _USER_SEGMENT_METRICS
-        else dict(seg)
-        for seg in targets.get("segments", [])
-    ]
-    if not targets["segments"]:
-        del targets["segments"]
+    merchant_figures = 0
+    if "merchants_onboarded" in targets:
+        targets["merchants_onboarded"] = _scale_num(targets["merchants_onboarded"], merchants)
+        merchant_figures += 1
+    segments = []
+    for seg in targets.get("segments", []):
+        metric = seg.get("metric", "acquired")
+        if metric in _USER_SEGMENT_METRICS:
+            seg = {**seg, "target": _scale_num(seg["target"], scale)}
+        elif metric == "merchants_onboarded":
+            seg = {**seg, "target": _scale_num(seg["target"], merchants)}
+            merchant_figures += 1
+        segments.append(dict(seg))
+    if segments:
+        targets["segments"] = segments
+    else:
+        targets.pop("segments", None)
     out["targets"] = targets
     out["budget"] = {**out["budget"], "amount": _scale_num(out["budget"]["amount"], scale)}
+    if "partnership" in out:
+        part = dict(out["partnership"])
+        commitments = []
+        for c in part.get("commitments", []):
+            if "quantity" in c and str(c.get("unit", "")).strip().lower() in _MERCHANT_UNITS:
+                c = {**c, "quantity": _scale_num(c["quantity"], merchants)}
+                merchant_figures += 1
+            commitments.append(dict(c))
+        if commitments:
+            part["commitments"] = commitments
+        out["partnership"] = part
     if "referral" in out:
         ref = dict(out["referral"])
         ref["caps"] = {**ref["caps"], "pool": _scale_num(ref["caps"]["pool"], scale)}
@@ -90,10 +127,10 @@ def scale_spec(data: dict[str, Any], scale: float) -> dict[str, Any]:
             for ph in gala.get("phases", [])
         ]
         out["gala"] = gala
-    note = (
-        f"DEMO COPY: user targets, budget and pools scaled to {scale:.2%} of the real spec "
-        "to match the demo events."
-    )
+    scaled = f"user targets, budget and pools scaled to {percent(scale)}"
+    if merchant_figures and merchants < 1:
+        scaled += f", merchant targets to {percent(merchants)}"
+    note = f"DEMO COPY: {scaled} of the real spec to match the demo events."
     out["notes"] = f"{note}\n{out['notes']}" if out.get("notes") else note
     return out
 
@@ -146,7 +183,11 @@ def write_demo_workspace(
         )
         for campaign in campaigns:
             raw = tomllib.loads(source.spec_path(campaign.id).read_text("utf-8"))
-            scaled = scale_spec(raw, min(1.0, summary.scales.get(campaign.id, 1.0)))
+            scaled = scale_spec(
+                raw,
+                min(1.0, summary.scales.get(campaign.id, 1.0)),
+                merchants=min(1.0, summary.merchant_scales.get(campaign.id, 1.0)),
+            )
             text = format_text(schema_comment(campaign.kind) + tomli_w.dumps(scaled))
             path = tmp / "campaigns" / f"{campaign.id}.toml"
             path.write_text(text, "utf-8")
@@ -169,4 +210,11 @@ def write_demo_workspace(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return DemoWorkspace(out, out / "events.parquet", summary.rows, dict(summary.scales), as_of)
+    return DemoWorkspace(
+        out,
+        out / "events.parquet",
+        summary.rows,
+        dict(summary.scales),
+        as_of,
+        dict(summary.merchant_scales),
+    )
