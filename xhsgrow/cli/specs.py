@@ -199,18 +199,22 @@ def fmt(
 ) -> None:
     """Rewrite specs in canonical key order and layout, keeping every comment and value.
 
-    Idempotent: formatting a formatted file changes nothing.
+    Idempotent: formatting a formatted file changes nothing. A file that cannot be read, or
+    that fmt cannot format without changing a value or a comment, is named and left as it is;
+    the other files are still formatted (exit 1 after a syntax error, 2 after the latter).
 
     Example:
 
         xhsgrow fmt --check campaigns/
     """
-    from xhsgrow.specs.fmt import format_file
+    from xhsgrow.cli.console import report_error
+    from xhsgrow.specs.fmt import FormatError, format_file
     from xhsgrow.specs.store import display_path, expand_paths
 
     files = expand_paths(_spec_paths(ctx, paths))
     changed: list[Path] = []
     broken = 0
+    refused: list[FormatError] = []
     for path in files:
         try:
             if format_file(path, write=not check):
@@ -219,6 +223,10 @@ def fmt(
             broken += 1
             for problem in exc.problems:
                 plain(str(problem), stderr=True)
+        except FormatError as exc:  # the safety net kept it as it was: say so, go on
+            broken += 1
+            refused.append(exc)
+            report_error(FormatError(exc.message))  # its hint once, after the summary
     verb = "would reformat" if check else "reformatted"
     for path in changed:
         plain(f"{verb} {display_path(path)}")
@@ -229,9 +237,13 @@ def fmt(
     if broken:
         summary += f", {broken} not formatted (see the errors above)"
     plain(summary, stderr=True)
+    for hint in dict.fromkeys(exc.hint for exc in refused if exc.hint):
+        plain(f"Hint: {hint}", stderr=True)
+    if check and changed:
+        plain("run `xhsgrow fmt` to reformat", stderr=True)
+    if refused:
+        raise typer.Exit(FormatError.exit_code)
     if broken or (check and changed):
-        if check and changed:
-            plain("run `xhsgrow fmt` to reformat", stderr=True)
         raise typer.Exit(EXIT_FAILED)
 
 
