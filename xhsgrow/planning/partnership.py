@@ -30,9 +30,24 @@ def plan_partnership(campaign: PartnershipCampaign) -> tuple[PartnershipPlan, li
         due = c.due or ag.end
         qty = f" ({c.quantity:,.0f} {c.unit})".replace(" )", ")") if c.quantity is not None else ""
         late = c.due is not None and c.due > ag.end
+        early = c.due is not None and c.due < ag.start
+        # a bar from the agreement's start to the due day; one day long when due before it
         timeline.append(
-            TimelineItem("commitment", f"{c.what}{qty}", ag.start, due, c.party, late=late)
+            TimelineItem(
+                "commitment", f"{c.what}{qty}", min(ag.start, due), due, c.party, late=late
+            )
         )
+        if early:
+            out.append(
+                Finding(
+                    "warning",
+                    "commitment_before_agreement",
+                    f"commitment '{c.what}' ({c.party}) is due {c.due}, before the agreement "
+                    f"starts on {ag.start}",
+                    f"承诺「{c.what}」截止 {c.due}，早于协议开始日 {ag.start}",
+                    f"partnership.commitments[{i}].due",
+                )
+            )
         if late:
             out.append(
                 Finding(
@@ -68,6 +83,17 @@ def plan_partnership(campaign: PartnershipCampaign) -> tuple[PartnershipPlan, li
                     f"milestone '{m.name}' (due {m.due}) has no owner",
                     f"里程碑「{m.name}」（{m.due}）没有负责人",
                     f"partnership.milestones[{i}].owner",
+                )
+            )
+        if m.due < ag.start:
+            out.append(
+                Finding(
+                    "warning",
+                    "milestone_before_agreement",
+                    f"milestone '{m.name}' is due {m.due}, before the agreement starts on "
+                    f"{ag.start}",
+                    f"里程碑「{m.name}」截止 {m.due}，早于协议开始日 {ag.start}",
+                    f"partnership.milestones[{i}].due",
                 )
             )
         if late:
