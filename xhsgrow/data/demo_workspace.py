@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from xhsgrow.errors import SpecError, UsageError
+from xhsgrow.planning.partnership import REGION_TOTALS
 
 #: Target metrics that grow with the number of users (rates and ceilings do not).
 _USER_TARGETS = ("acquired", "activated", "budget_spend", "peak_concurrent_users")
@@ -60,6 +61,36 @@ def _scale_num(value: float | int, scale: float) -> float | int:
     return round(float(value) * scale, 2)
 
 
+def _scale_group(
+    values: list[float | int],
+    scale: float,
+    total: float | int | None,
+    scaled_total: float | int | None,
+) -> list[float | int]:
+    """``values`` (targets that add up to, or fall short of, ``total``) times ``scale``,
+    rounded as a group: their sum is the scaled sum, rounded once, and stands to
+    ``scaled_total`` as the real sum stands to ``total`` (equal, short or over), so a demo copy
+    shows the plan's regional-sum findings exactly when the real spec does. Largest remainders
+    get the spare units; counts stay integers of at least 1 where the sum allows it."""
+    integral = all(isinstance(v, int) and not isinstance(v, bool) for v in values)
+    unit = 1 if integral else 100  # counts in ones, money in cents
+    exact = [float(v) * scale * unit for v in values]
+    want = round(_scale_num(sum(values), scale) * unit)
+    if total is not None and scaled_total is not None:
+        cap, gap = round(scaled_total * unit), sum(values) - total
+        want = cap if abs(gap) <= 1e-9 else min(want, cap - 1) if gap < 0 else max(want, cap + 1)
+    want = max(want, 0)
+    least = 1 if integral and want >= len(values) else 0
+    out = [max(least, math.floor(x)) for x in exact]
+    while (short := want - sum(out)) != 0:
+        if short > 0:  # a unit to the largest remainder
+            i = max(range(len(out)), key=lambda j: exact[j] - out[j])
+        else:  # a unit back from the most rounded-up that can spare one
+            i = max((j for j in range(len(out)) if out[j] > least), key=lambda j: out[j] - exact[j])
+        out[i] += 1 if short > 0 else -1
+    return list(out) if integral else [round(n / unit, 2) for n in out]
+
+
 def scale_spec(data: dict[str, Any], scale: float, *, merchants: float = 1.0) -> dict[str, Any]:
     """A copy of a parsed spec with its user-proportional figures multiplied by ``scale`` and
     its merchant figures (the target, regional targets, commitments counted in merchants) by
@@ -73,21 +104,33 @@ def scale_spec(data: dict[str, Any], scale: float, *, merchants: float = 1.0) ->
     if "merchants_onboarded" in targets:
         targets["merchants_onboarded"] = _scale_num(targets["merchants_onboarded"], merchants)
         merchant_figures += 1
-    segments = []
-    for seg in targets.get("segments", []):
-        metric = seg.get("metric", "acquired")
-        if metric in _USER_SEGMENT_METRICS:
-            seg = {**seg, "target": _scale_num(seg["target"], scale)}
-        elif metric == "merchants_onboarded":
-            seg = {**seg, "target": _scale_num(seg["target"], merchants)}
-            merchant_figures += 1
-        segments.append(dict(seg))
+    budget = {**out["budget"], "amount": _scale_num(out["budget"]["amount"], scale)}
+    segments = [dict(seg) for seg in targets.get("segments", [])]
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for seg in segments:
+        groups.setdefault((seg.get("dimension", ""), seg.get("metric", "acquired")), []).append(seg)
+    for (_, metric), group in groups.items():
+        if metric not in _USER_SEGMENT_METRICS and metric != "merchants_onboarded":
+            continue
+        # the total the plan check adds the group up to (budget_spend, else the budget, for cost)
+        key = REGION_TOTALS[metric]
+        if key in targets:
+            total, scaled_total = data["targets"][key], targets[key]
+        elif metric == "cost":
+            total, scaled_total = data["budget"]["amount"], budget["amount"]
+        else:
+            total = scaled_total = None
+        share = merchants if metric == "merchants_onboarded" else scale
+        values = [seg["target"] for seg in group]
+        for seg, value in zip(group, _scale_group(values, share, total, scaled_total), strict=True):
+            seg["target"] = value
+        merchant_figures += len(group) if metric == "merchants_onboarded" else 0
     if segments:
         targets["segments"] = segments
     else:
         targets.pop("segments", None)
     out["targets"] = targets
-    out["budget"] = {**out["budget"], "amount": _scale_num(out["budget"]["amount"], scale)}
+    out["budget"] = budget
     if "partnership" in out:
         part = dict(out["partnership"])
         commitments = []

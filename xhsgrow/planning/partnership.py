@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from xhsgrow.specs.models import PartnershipCampaign
 
 #: Which campaign target a regional target of each metric adds up to.
-_TOTALS = {
+REGION_TOTALS = {
     "acquired": "acquired",
     "activated": "activated",
     "merchants_onboarded": "merchants_onboarded",
@@ -114,7 +114,7 @@ def plan_partnership(campaign: PartnershipCampaign) -> tuple[PartnershipPlan, li
             (s.value, divisions.name(s.value), s.target) for s in regional if s.metric == metric
         ]
         regional_sum = sum(t for _, _, t in rows)
-        total = getattr(campaign.targets, _TOTALS[metric], None)
+        total = getattr(campaign.targets, REGION_TOTALS[metric], None)
         if total is None and metric == "cost":
             total = campaign.budget.amount
         sums.append(RegionSum(metric, regional_sum, total, rows))
