@@ -163,7 +163,7 @@ def test_out_to_a_named_pipe_writes_into_it_and_leaves_it_a_pipe(
 @pytest.mark.parametrize(
     ("lang", "line"),
     [
-        ("en", "Data quality: 6 rows read · 1 unknown events · 3 naming no campaign"),
+        ("en", "Data quality: 6 rows read · 1 unknown event · 3 naming no campaign"),
         ("zh", "数据质量: 6 行已读取 · 1 行事件名未知 · 3 行未标明活动"),
     ],
 )

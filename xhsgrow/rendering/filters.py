@@ -1,11 +1,13 @@
-"""Filters for readers: thousands separators, 万/亿, money with ¥, percentages.
+"""Filters for readers: thousands separators, 万/亿, money with ¥, percentages, and text
+made safe for a Markdown table cell.
 
-Each takes a number, or a number written as text (contact columns from a CSV file are text);
-``None`` or a blank cell shows as "—".
+The number filters take a number, or a number written as text (contact columns from a CSV
+file are text); ``None`` or a blank cell shows as "—".
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 Number = float | int | str | None
@@ -59,5 +61,15 @@ def percent(value: Number, digits: int = 1) -> str:
     return f"{value * 100:.{digits}f}%"
 
 
+#: A Markdown line ending (CommonMark: LF, CR or CR LF); inside a table cell it ends the row.
+_LINE_BREAK = re.compile(r"\r\n?|\n")
+
+
+def md_cell(value: Any) -> str:
+    """Text safe inside a Markdown table cell: ``|`` escaped (a bare one starts a new cell)
+    and every line break a space (one ends the row). Names come from specs, so may hold both."""
+    return _LINE_BREAK.sub(" ", str(value)).replace("|", "\\|")
+
+
 def register_filters(env: Any) -> None:
-    env.filters.update(thousands=thousands, wan=wan, money=money, percent=percent)
+    env.filters.update(thousands=thousands, wan=wan, money=money, percent=percent, md=md_cell)

@@ -208,10 +208,11 @@ def register(env: Any, lang: str) -> None:
         status_emoji=status_emoji,
         local_time=local_time,
         day=lambda d: day(d, lang),
-        md=md_cell,
+        counted=lambda n, many, one=None: counted(n, many, one, lang),
     )
 
 
-def md_cell(value: Any) -> str:
-    """Text safe inside a Markdown table cell."""
-    return str(value).replace("|", "\\|").replace("\n", " ")
+def counted(n: int, many: str, one: str | None = None, lang: str = "en") -> str:
+    """A count and its noun: ``one`` for exactly 1 where the wording has a singular ("1 row
+    read", as `xhsgrow track` says), else ``many`` ("2 rows read"; Chinese has no plural)."""
+    return f"{num(n, lang)} {one if n == 1 and one else many}"
