@@ -143,6 +143,19 @@ def test_out_through_a_symlink_writes_the_file_it_points_to(invoke: Any, tmp_pat
     assert files_in(tmp_path / "store") == ["2027.parquet"]  # no temporary file beside it
 
 
+def test_a_file_outside_the_current_folder_is_shown_by_its_absolute_path(
+    invoke: Any, tmp_path: Path
+) -> None:
+    """Written outside the current folder, the file was shown as `../elsewhere/...`."""
+    (tmp_path / "here").mkdir()
+    os.chdir(tmp_path / "here")
+    assert invoke("init", ".").exit_code == 0
+    out = tmp_path / "elsewhere" / "events.parquet"
+    r = invoke("demo-data", "-q", "-n", "2000", "-o", str(out))
+    assert r.exit_code == 0, r.output
+    assert f"wrote 2,000 events to {out}" in r.stdout
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
 def test_out_naming_a_pipe_is_refused_and_the_pipe_stays(invoke: Any, tmp_path: Path) -> None:
     # the rename used to replace the pipe with a plain 2,000-row file, exit 0

@@ -164,10 +164,13 @@ def _round_up(n: int) -> int:
 
 
 def _shown(path: Path) -> str:
+    """``path`` as the user can find it from here: relative inside the current folder,
+    absolute elsewhere (not ``../../tmp/demo/events.parquet`` for /tmp/demo)."""
     try:
-        return os.path.relpath(path)
+        rel = os.path.relpath(path)
     except ValueError:  # pragma: no cover - another drive on Windows
         return str(path)
+    return str(Path(path).absolute()) if rel == ".." or rel.startswith(".." + os.sep) else rel
 
 
 def _progress(events: int, quiet: bool) -> tuple[Any, Any]:
