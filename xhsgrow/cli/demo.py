@@ -14,6 +14,7 @@ import typer
 from xhsgrow.cli.console import plain
 from xhsgrow.cli.options import parse_as_of
 from xhsgrow.errors import UsageError
+from xhsgrow.rendering.filters import share_percent
 
 
 class DataFormat(StrEnum):
@@ -126,7 +127,8 @@ def demo_data(
         plain(f"  {event:<20} {n:>14,}")
     for cid, users in summary.users.items():
         scale = summary.scales[cid]
-        note = "" if scale >= 0.999 else f"  ({_percent(scale)} of the users its targets call for)"
+        share = share_percent(scale, 1)
+        note = "" if scale >= 0.999 else f"  ({share} of the users its targets call for)"
         plain(f"  {cid}: {users:,} users acquired{note}")
     if summary.scale < 0.999:
         plain(
@@ -147,14 +149,6 @@ def _workspace_args(ctx: typer.Context, root: Path) -> list[str]:
     workspace found from the current folder is found again by the next command."""
     obj = ctx.find_root().obj or {}
     return ["-w", _shown(root)] if obj.get("workspace") else []
-
-
-def _percent(share: float, decimals: int = 1) -> str:
-    """``share`` as a percentage that never reads a misleading 0.0%, written as the demo
-    workspace's notes write it (a campaign at 0.012% of its size still has users)."""
-    from xhsgrow.data.demo_workspace import percent
-
-    return percent(share, decimals)
 
 
 def _round_up(n: int) -> int:
@@ -266,8 +260,8 @@ def demo_workspace(
     plain(f"wrote {demo.rows:,} events to {_shown(demo.events)}")
     for cid, scale in sorted(demo.scales.items()):
         merchants = min(demo.merchant_scales.get(cid, 1.0), 1.0)
-        also = f", merchants to {_percent(merchants, 2)}" if merchants < 1 else ""
-        plain(f"  {cid}: targets scaled to {_percent(min(scale, 1.0), 2)}{also}")
+        also = f", merchants to {share_percent(merchants)}" if merchants < 1 else ""
+        plain(f"  {cid}: targets scaled to {share_percent(min(scale, 1.0))}{also}")
     plain(f"\nNext: {shlex.join(['xhsgrow', '-w', str(out), 'track', '--as-of', str(day)])}")
 
 

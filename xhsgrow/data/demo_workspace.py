@@ -22,6 +22,7 @@ from typing import Any
 
 from xhsgrow.errors import SpecError, UsageError
 from xhsgrow.planning.partnership import REGION_TOTALS
+from xhsgrow.rendering.filters import share_percent
 
 #: Target metrics that grow with the number of users (rates and ceilings do not).
 _USER_TARGETS = ("acquired", "activated", "budget_spend", "peak_concurrent_users")
@@ -40,15 +41,6 @@ class DemoWorkspace:
     scales: dict[str, float]
     as_of: dt.date
     merchant_scales: dict[str, float] = field(default_factory=dict)
-
-
-def percent(share: float, decimals: int = 2) -> str:
-    """``share`` as a percentage that never reads a misleading 0.00% (a campaign scaled to
-    0.0012% still has users): ``decimals`` from 1% up, at least two significant digits below."""
-    pct = share * 100
-    if pct >= 1 or pct <= 0:
-        return f"{pct:.{decimals}f}%"
-    return f"{pct:.{max(decimals, 1 - math.floor(math.log10(pct)))}f}%"
 
 
 def _scale_int(value: int, scale: float) -> int:
@@ -170,9 +162,9 @@ def scale_spec(data: dict[str, Any], scale: float, *, merchants: float = 1.0) ->
             for ph in gala.get("phases", [])
         ]
         out["gala"] = gala
-    scaled = f"user targets, budget and pools scaled to {percent(scale)}"
+    scaled = f"user targets, budget and pools scaled to {share_percent(scale)}"
     if merchant_figures and merchants < 1:
-        scaled += f", merchant targets to {percent(merchants)}"
+        scaled += f", merchant targets to {share_percent(merchants)}"
     note = f"DEMO COPY: {scaled} of the real spec to match the demo events."
     out["notes"] = f"{note}\n{out['notes']}" if out.get("notes") else note
     return out

@@ -7,6 +7,7 @@ file are text); ``None`` or a blank cell shows as "—".
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -59,6 +60,15 @@ def percent(value: Number, digits: int = 1) -> str:
     if value is None:
         return "—"
     return f"{value * 100:.{digits}f}%"
+
+
+def share_percent(share: float, digits: int = 2) -> str:
+    """A share of a whole that never reads a misleading 0.00% (a campaign scaled to 0.0012%
+    still has users): ``digits`` decimals from 1% up, at least two significant digits below."""
+    pct = share * 100
+    if pct >= 1 or pct <= 0:
+        return f"{pct:.{digits}f}%"
+    return f"{pct:.{max(digits, 1 - math.floor(math.log10(pct)))}f}%"
 
 
 #: A Markdown line ending (CommonMark: LF, CR or CR LF); inside a table cell it ends the row.
