@@ -61,6 +61,12 @@ class Recorder:
         # (what Spark runs; DuckDB's adapter sorts the keys in NumPy instead)
         self.create_table(name, self.dialect.repeated_keys(key, "ev"))
 
+    def keyed_rows(self, name: str, keys: str, key: Any) -> None:
+        # (what Spark runs; DuckDB's adapter filters a Parquet file's rows before typing)
+        self.create_table(
+            name, f"SELECT * FROM ev WHERE {key('ts', 'user_id')} IN (SELECT k FROM {keys})"
+        )
+
     def query(self, select: str) -> list[tuple[Any, ...]]:
         self.statements.append(select)
         if "rows_read" in select:

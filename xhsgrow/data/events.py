@@ -14,6 +14,7 @@ timezone (the session ``TimeZone``); an offset, when present, is honoured.
 
 from __future__ import annotations
 
+import functools
 import glob as globmod
 import os
 import re
@@ -70,8 +71,11 @@ class EventSource:
     _threads: int = 1
     #: the in-memory table text was staged in (``stage_in_memory``), if it was
     _staged_table: str | None = None
-    #: ``ev`` without its per-row reason tests (a typed file's view), for ``well_formed``
-    _ev_without_reason: str | None = None
+    #: A typed file's ``ev`` SELECT (``typed_query`` over its source rows), given whether to
+    #: test rows for a reason and a filter on the typed columns (``keyed_view``)
+    _typed_select: Callable[..., str] | None = None
+    #: whether ``well_formed`` has dropped the reason tests
+    _reasonless: bool = False
 
     def close(self) -> None:
         try:
@@ -85,8 +89,25 @@ class EventSource:
         is redefined without the tests that give ``reason``, which every later read of the
         view would otherwise run on every row again (about 0.2 s of a 2.2 s run over the
         10M demo events). Text staged once keeps its reason column: nothing to save."""
-        if self._ev_without_reason:
-            self.con.execute(f"CREATE OR REPLACE TEMP VIEW ev AS {self._ev_without_reason}")
+        if self._typed_select:
+            self._reasonless = True
+            select = self._typed_select(reason=False)
+            self.con.execute(f"CREATE OR REPLACE TEMP VIEW ev AS {select}")
+
+    def keyed_view(self, name: str, keys: str, key: Callable[[str, str], str]) -> None:
+        """The view ``name``: the rows of ``ev`` whose ``key(ts, user_id)`` is a value ``k``
+        of the table ``keys``. Over a typed file the source rows are filtered before they are
+        typed, so that only the rows kept are trimmed and tested (not all of them, as a
+        filter on ``ev`` would: 1.47 s against 1.73 s for the duplicates over the 50M demo
+        events, whose 1.4M candidates are 3% of the rows)."""
+        if self._typed_select:
+            select = self._typed_select(
+                reason=not self._reasonless,
+                where=lambda x: f"{key(x['event_time'], x['user_id'])} IN (SELECT k FROM {keys})",
+            )
+        else:
+            select = f"SELECT * FROM ev WHERE {key('ts', 'user_id')} IN (SELECT k FROM {keys})"
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {select}")
 
     def rejected_samples(self, limit: int = SAMPLE_REJECTS) -> list[tuple[str, int | None, str]]:
         """The first rejected rows as (file, 1-based line or row, reason). Text staged in
@@ -378,11 +399,10 @@ def open_events(data: str, settings: Any = None) -> EventSource:
                     why = _first_line(exc)
                     raise UsageError(f"--data {data}: cannot read {fmt}: {why}") from None
             tidy = tuple(c for c, bad in zip(cols, found, strict=False) if not bad)
-            ev = typed_query(col_types, over, plain=True, pushdown=tidy)
-            con.execute(f"CREATE TEMP VIEW ev AS {ev}")
-            src._ev_without_reason = typed_query(
-                col_types, over, plain=True, pushdown=tidy, reason=False
+            src._typed_select = functools.partial(
+                typed_query, col_types, over, plain=True, pushdown=tidy
             )
+            con.execute(f"CREATE TEMP VIEW ev AS {src._typed_select()}")
         elif stage_in_memory(files, getattr(data_settings, "staging", "auto"), con):
             _stage_in_memory(src, raw, data)
         else:
@@ -623,6 +643,7 @@ def typed_query(
     pushdown: tuple[str, ...] = PUSHDOWN,
     carry: tuple[str, ...] = (),
     reason: bool = True,
+    where: Callable[[dict[str, str]], str] | None = None,
 ) -> str:
     """SELECT the typed contract columns plus ``reason`` (NULL when the row is well-formed)
     from ``source`` (a table expression of the mapped source columns and ``_bad``), with the
@@ -635,8 +656,10 @@ def typed_query(
     the ``pushdown`` columns (by default PUSHDOWN: ``event`` and ``campaign``; only those
     ``untidy_text_query`` finds tidy) stay plain column references and ``reason`` is
     ``_reason_plain``'s; without ``reason``, ``reason`` is NULL on every row (for a source
-    already known to be well-formed). Every rejected-row sample, on either engine, uses this
-    query too."""
+    already known to be well-formed). ``where`` (``plain`` only) keeps the source rows
+    whose typed values pass its condition, written over the typed expressions it is given by
+    contract column name; the other rows are never typed. Every rejected-row sample, on
+    either engine, uses this query too."""
     off = _off(col_types)
     cast = None
     if not plain and _is_text_time(col_types["event_time"]):
@@ -667,7 +690,10 @@ def typed_query(
                 exprs[col] = col
         cols = ", ".join(f"{exprs[c]} AS {names[c]}" for c in order)
         why = _reason_plain(col_types) if reason else _NO_REASON
-        return f"SELECT {cols}, {why} AS reason{extra} FROM {source}"
+        kept = f" WHERE {where(exprs)}" if where else ""
+        return f"SELECT {cols}, {why} AS reason{extra} FROM {source}{kept}"
+    if where:
+        raise ValueError("typed_query: `where` needs `plain`")
     amount_kind = col_types["amount"]
     text_amount = amount_kind not in ("NULL", *_NUMBERS) and not amount_kind.startswith("DECIMAL")
     inner = ", ".join(f"{exprs[c]} AS {names[c]}" for c in order)

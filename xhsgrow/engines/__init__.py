@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from xhsgrow.errors import UsageError
@@ -60,6 +60,12 @@ class Engine(Protocol):
     def repeated_keys(self, name: str, key: str) -> None:
         """The temporary table ``name`` of one column ``k``: each value of ``key`` (an
         expression over ``ev``'s columns) that occurs in more than one row of ``ev``, once."""
+
+    def keyed_rows(self, name: str, keys: str, key: Callable[[str, str], str]) -> None:
+        """``name`` (a temporary view or table, dropped with ``drop``): the rows of ``ev``
+        whose ``key(ts, user_id)`` (the SQL of a key over the two expressions given) is a
+        value ``k`` of the table ``keys``. An adapter may apply the filter to the source rows
+        before typing them."""
 
     def query(self, select: str) -> list[tuple[Any, ...]]:
         """The rows of ``select`` as tuples of plain values: int, float, str, bool,

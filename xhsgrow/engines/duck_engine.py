@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from xhsgrow.engines import Column, SourceEngine, query_failed
@@ -22,6 +22,7 @@ class DuckEngine(SourceEngine):
     def __init__(self, source: Any) -> None:
         super().__init__(source)
         self.con = source.con
+        self._views: set[str] = set()
 
     def _run(self, sql: str) -> Any:
         import duckdb
@@ -48,7 +49,20 @@ class DuckEngine(SourceEngine):
             self._run(f"INSERT INTO {name} VALUES {values}")
 
     def drop(self, name: str) -> None:
-        self._run(f"DROP TABLE {name}")
+        if name in self._views:
+            self._views.discard(name)
+            self._run(f"DROP VIEW {name}")
+        else:
+            self._run(f"DROP TABLE {name}")
+
+    def keyed_rows(self, name: str, keys: str, key: Callable[[str, str], str]) -> None:
+        import duckdb
+
+        try:
+            self.source.keyed_view(name, keys, key)
+        except duckdb.Error as exc:
+            raise query_failed(self.shown, exc) from None
+        self._views.add(name)
 
     def repeated_keys(self, name: str, key: str) -> None:
         """The keys are fetched as one NumPy array and sorted there, and the repeated ones

@@ -16,7 +16,7 @@ the same figures).
 from __future__ import annotations
 
 import decimal
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -97,6 +97,11 @@ class SparkEngine(SourceEngine):
     def repeated_keys(self, name: str, key: str) -> None:
         # A GROUP BY, which the cluster partitions (a global sort would be one partition).
         self.create_table(name, self.dialect.repeated_keys(key, "ev"))
+
+    def keyed_rows(self, name: str, keys: str, key: Callable[[str, str], str]) -> None:
+        self.create_table(
+            name, f"SELECT * FROM ev WHERE {key('ts', 'user_id')} IN (SELECT k FROM {keys})"
+        )
 
     def query(self, select: str) -> list[tuple[Any, ...]]:
         df = self._df(select)

@@ -9,6 +9,7 @@ where they are put into CampaignFacts and DataQuality.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -78,7 +79,6 @@ def compute(
         timezones=timezones,
         cutoff=max(cutoff_of.values()),
         cutoff_of=cutoff_of,
-        window_of={c.id: (c.window.start.isoformat(), c.window.end.isoformat()) for c in campaigns},
         window_us={
             c.id: (
                 _micros(end_of_day_utc(c.window.start - dt.timedelta(days=1), c.window.timezone)),
@@ -89,8 +89,8 @@ def compute(
     )
     _camp_table(engine, campaigns, as_of, timezones)
     # (label, table, statement): a statement with a table name builds that table; with
-    # None, "quality" is queried; "drop" drops the table and "repeated" builds it with the
-    # engine's repeated_keys.
+    # None, "quality" is queried; "drop" drops the table, "repeated" builds it with the
+    # engine's repeated_keys and "keyed" with its keyed_rows (the rows of repeated keys).
     steps: list[tuple[str, str | None, str]] = [
         ("checking rows", None, "quality"),
         ("first signups", "fs", sql.first_signups(d, plan)),
@@ -98,7 +98,9 @@ def compute(
         ("activity and retention", "au", sql.acquired_users(d, plan, RETENTION_DAYS)),
         *(("activity and retention", name, "drop") for name in sql.DROP_USER_TABLES),
         ("duplicates", "dupk", "repeated"),
+        ("duplicates", "dupc", "keyed"),
         ("duplicates", "dupx", sql.duplicates(d, plan)),
+        ("duplicates", "dupc", "drop"),
         ("duplicates", "dupk", "drop"),
         ("invites, rewards", "cnt", sql.counted(d, plan)),
         ("interactions", "imin", sql.interactions_per_minute(d, plan)),
@@ -115,6 +117,8 @@ def compute(
             engine.drop(table)
         elif statement == "repeated" and table:
             engine.repeated_keys(table, sql.pair_key(d))
+        elif statement == "keyed" and table:
+            engine.keyed_rows(table, "dupk", functools.partial(sql.pair_key, d))
         elif table:
             engine.create_table(table, statement)
     tick("figures", 1.0)

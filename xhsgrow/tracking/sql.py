@@ -79,10 +79,9 @@ class Plan:
     tz_of: dict[str, str]  # campaign -> timezone
     timezones: tuple[str, ...]  # distinct timezones, index = tzi
     cutoff: int  # end of the latest as-of day, microseconds since 1970 UTC (exclusive)
-    window_of: dict[str, tuple[str, str]]  # campaign -> (start, end) ISO dates
     #: campaign -> the window as instants: [start of its first day, end of its last day),
     #: microseconds since 1970 UTC (so that "outside the window" is two integer comparisons)
-    window_us: dict[str, tuple[int, int]] = field(default_factory=dict)
+    window_us: dict[str, tuple[int, int]]
     #: campaign -> the end of its as-of day in its timezone (microseconds, exclusive); the
     #: latest of them is ``cutoff``
     cutoff_of: dict[str, int] = field(default_factory=dict)
@@ -112,20 +111,18 @@ class Plan:
 
     def outside_window_ts(self, d: Dialect, ts: str = "ts") -> str:
         """Whether the instant ``ts`` is outside the window of the row's campaign."""
-        if not self.window_us:
-            return self.outside_window(self.campaign_day(d, ts))
         whens = " ".join(
             f"WHEN {lit(c)} THEN ({ts} < {a} OR {ts} >= {b})"
             for c, (a, b) in self.window_us.items()
         )
         return f"CASE campaign {whens} ELSE FALSE END"
 
-    def outside_window(self, day: str) -> str:
-        whens = " ".join(
-            f"WHEN {lit(c)} THEN ({day} < DATE {lit(s)} OR {day} > DATE {lit(e)})"
-            for c, (s, e) in self.window_of.items()
-        )
-        return f"CASE campaign {whens} ELSE FALSE END"
+    def instants(self) -> list[int]:
+        """Every instant a row's time is compared with (``row_cut``, ``outside_window_ts``),
+        in order: the ends of the as-of days and the windows' bounds."""
+        bounds = {self.cutoff, *self.cutoff_of.values()}
+        bounds.update(t for window in self.window_us.values() for t in window)
+        return sorted(bounds)
 
 
 VALID = "reason IS NULL"
@@ -286,12 +283,13 @@ FROM (
 """
 
 
-def pair_key(d: Dialect) -> str:
+def pair_key(d: Dialect, ts: str = "ts", user: str = "user_id") -> str:
     """A 32-bit hash of (instant, user): equal for copies of a row, and only two integer
     columns to read. Its repeated values (``Engine.repeated_keys``, the ``dupk`` table) are
     the duplicated rows' keys plus a few hash collisions (about n²/2³³: ~12,000 pairs at
-    10M rows)."""
-    return d.hash32("ts", "user_id")
+    10M rows). ``ts`` and ``user`` are the SQL of the two columns (``Engine.keyed_rows``
+    applies the key to a source's columns before they are typed)."""
+    return d.hash32(ts, user)
 
 
 def duplicates(d: Dialect, plan: Plan) -> str:
@@ -299,14 +297,15 @@ def duplicates(d: Dialect, plan: Plan) -> str:
     one row per duplicated event (a small table: only rows that occur more than once).
 
     Copies share their instant and user, so only the rows whose ``pair_key`` is repeated
-    (``dupk``) are candidates, and the exact comparison (``row_key``) runs on those alone.
-    Copies of unknown events are kept too (``DUPLICATES`` leaves them out): tested here,
-    the seven-name IN list would run on every row, before the candidates are picked (a
-    hash join over 10M rows: 0.12 s of CPU over a staged CSV)."""
+    (``dupk``) are candidates (``dupc``: ``Engine.keyed_rows``), and the exact comparison
+    (``row_key``) runs on those alone. Copies of unknown events are kept too
+    (``DUPLICATES`` leaves them out): tested here, the seven-name IN list would run on every
+    row, before the candidates are picked (a hash join over 10M rows: 0.12 s of CPU over a
+    staged CSV)."""
     return f"""
 SELECT event, campaign, ts, {d.minute_of("ts")} AS minute, COUNT(*) - 1 AS extra
-FROM ev
-WHERE {pair_key(d)} IN (SELECT k FROM dupk) AND {VALID} AND ts < {plan.row_cut()}
+FROM dupc
+WHERE {VALID} AND ts < {plan.row_cut()}
 GROUP BY {row_key(d)}, event, campaign
 HAVING COUNT(*) > 1
 """
@@ -393,21 +392,37 @@ def unused(d: Dialect, plan: Plan) -> dict[str, str]:
 
 
 def quality(d: Dialect, plan: Plan) -> str:
-    """Where every row read went (docs/metrics.md, data_quality): ``QUALITY_COUNTS``."""
+    """Where every row read went (docs/metrics.md, data_quality): ``QUALITY_COUNTS``.
+
+    The rows are first counted per (rejected or not, event, campaign, time bucket), the
+    bucket being where the row's time lies among the instants the tests compare it with
+    (``Plan.instants``): every row of a group answers each test alike, so the tests then run
+    once per group (a few hundred), not once per row (0.17 s against 0.22 s over the 10M
+    demo events, 0.77 s against 1.01 s over 50M)."""
     cut = plan.row_cut()
-    ok = f"{VALID} AND {KNOWN} AND ts < {cut}"
+    instants = plan.instants()
+    # (a NULL time is a bucket of its own: no WHEN holds for it)
+    bucket = "CASE " + " ".join(f"WHEN ts < {t} THEN {i}" for i, t in enumerate(instants))
+    bucket += f" WHEN ts >= {instants[-1]} THEN {len(instants)} END"
+    bad = "CASE WHEN reason IS NULL THEN 0 ELSE 1 END"
+    ok = f"bad = 0 AND {KNOWN} AND ts < {cut}"
     tests = unused(d, plan)
     sums = "".join(
-        f",\n    SUM(CASE WHEN {ok} AND {tests[name]} THEN 1 ELSE 0 END) AS {name}"
+        f",\n    SUM(CASE WHEN {ok} AND {tests[name]} THEN n ELSE 0 END) AS {name}"
         for name in UNUSED_COUNTS
     )
     return f"""
+WITH grouped AS (
+    SELECT {bad} AS bad, event, campaign, MIN(ts) AS ts, COUNT(*) AS n
+    FROM ev
+    GROUP BY {bad}, event, campaign, {bucket}
+)
 SELECT
-    COUNT(*) AS rows_read,
-    SUM(CASE WHEN reason IS NOT NULL THEN 1 ELSE 0 END) AS rejected,
-    SUM(CASE WHEN {VALID} AND NOT {KNOWN} THEN 1 ELSE 0 END) AS unknown_events,
-    SUM(CASE WHEN {VALID} AND {KNOWN} AND ts >= {cut} THEN 1 ELSE 0 END) AS after_as_of{sums}
-FROM ev
+    SUM(n) AS rows_read,
+    SUM(CASE WHEN bad = 1 THEN n ELSE 0 END) AS rejected,
+    SUM(CASE WHEN bad = 0 AND NOT {KNOWN} THEN n ELSE 0 END) AS unknown_events,
+    SUM(CASE WHEN bad = 0 AND {KNOWN} AND ts >= {cut} THEN n ELSE 0 END) AS after_as_of{sums}
+FROM grouped
 """
 
 
