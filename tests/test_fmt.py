@@ -310,6 +310,7 @@ def test_a_failed_write_is_one_line_and_leaves_the_file_alone(
     assert result.exit_code == 2
     assert result.stderr == (
         f"Error: cannot write {Path('campaigns/welcome.toml')}: No space left on device\n"
+        "0 reformatted, 0 unchanged, 1 not formatted (see the errors above)\n"
     )
     assert path.read_text("utf-8") == MESSY
     assert not list((workspace / "campaigns").glob(".*.tmp"))

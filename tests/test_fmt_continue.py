@@ -64,3 +64,37 @@ def test_a_refused_file_and_a_syntax_error_are_both_named(invoke, three_files: l
     assert "b-refused.toml: fmt would change a value" in result.stderr
     assert "1 reformatted, 0 unchanged, 2 not formatted" in result.stderr
     assert three_files[2].read_text("utf-8") == TIDY
+
+
+def test_a_file_that_cannot_be_written_does_not_stop_the_others(
+    invoke, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The disk is full when b.toml is written: it is named and left as it was, and a.toml
+    and c.toml (before and after it) are still formatted; exit 2, no temporary file left."""
+    import os
+
+    from xhsgrow import fileio
+
+    paths = [workspace / "campaigns" / f"{name}.toml" for name in ("a", "b", "c")]
+    for path in paths:
+        path.write_text(MESSY, "utf-8")
+    real = os.replace
+
+    def full_for_b(src: str, dst: str) -> None:
+        if Path(dst).name == "b.toml":
+            raise OSError(28, "No space left on device")
+        real(src, dst)
+
+    monkeypatch.setattr(fileio.os, "replace", full_for_b)
+    result = invoke("fmt")
+    assert result.exit_code == 2
+    assert result.stdout.splitlines() == [
+        f"reformatted {Path('campaigns/a.toml')}",
+        f"reformatted {Path('campaigns/c.toml')}",
+    ]
+    assert result.stderr.splitlines() == [
+        f"Error: cannot write {Path('campaigns/b.toml')}: No space left on device",
+        "2 reformatted, 0 unchanged, 1 not formatted (see the errors above)",
+    ]
+    assert [p.read_text("utf-8") for p in paths] == [TIDY, MESSY, TIDY]
+    assert sorted(p.name for p in paths[0].parent.iterdir()) == ["a.toml", "b.toml", "c.toml"]

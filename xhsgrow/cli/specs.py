@@ -200,8 +200,9 @@ def fmt(
     """Rewrite specs in canonical key order and layout, keeping every comment and value.
 
     Idempotent: formatting a formatted file changes nothing. A file that cannot be read, or
-    that fmt cannot format without changing a value or a comment, is named and left as it is;
-    the other files are still formatted (exit 1 after a syntax error, 2 after the latter).
+    that fmt cannot format without changing a value or a comment, or that cannot be written,
+    is named and left as it is; the other files are still formatted (exit 1 after a syntax
+    error, 2 after the others).
 
     Example:
 
@@ -215,6 +216,7 @@ def fmt(
     changed: list[Path] = []
     broken = 0
     refused: list[FormatError] = []
+    unwritten = 0
     for path in files:
         try:
             if format_file(path, write=not check):
@@ -227,6 +229,10 @@ def fmt(
             broken += 1
             refused.append(exc)
             report_error(FormatError(exc.message))  # its hint once, after the summary
+        except UsageError as exc:  # not written (a full disk, a read-only file): left as it was
+            broken += 1
+            unwritten += 1
+            report_error(exc)
     verb = "would reformat" if check else "reformatted"
     for path in changed:
         plain(f"{verb} {display_path(path)}")
@@ -241,7 +247,7 @@ def fmt(
         plain(f"Hint: {hint}", stderr=True)
     if check and changed:
         plain("run `xhsgrow fmt` to reformat", stderr=True)
-    if refused:
+    if refused or unwritten:
         raise typer.Exit(FormatError.exit_code)
     if broken or (check and changed):
         raise typer.Exit(EXIT_FAILED)
