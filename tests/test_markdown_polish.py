@@ -84,6 +84,19 @@ def test_markdown_report_keeps_a_name_with_pipes_and_line_breaks_in_its_cell(lan
     assert all(len(r) == len(portfolio[0]) for r in portfolio)
 
 
+def test_markdown_report_cell_keeps_backslashes_as_typed() -> None:
+    """A backslash in a name is text: before a pipe (which GitHub would otherwise read as
+    an escaped escape, ending the cell) or anywhere else, the cell reads as typed."""
+    name = "Tools C:\\|D \\ E\\"
+    text = render(
+        tracking_result(replace(referral(), name=name)), ReportMeta(format="md", lang="en")
+    )
+    portfolio = tables(text)[0]
+    assert len(portfolio) == 2
+    assert portfolio[1][1] == f"{name} cny-2027-invite"
+    assert all(len(r) == len(portfolio[0]) for r in portfolio)
+
+
 # ---- brief: no targets is a sentence, not a table of only a header ----------------------------
 
 

@@ -77,8 +77,11 @@ _LINE_BREAK = re.compile(r"\r\n?|\n")
 
 def md_cell(value: Any) -> str:
     """Text safe inside a Markdown table cell: ``|`` escaped (a bare one starts a new cell)
-    and every line break a space (one ends the row). Names come from specs, so may hold both."""
-    return _LINE_BREAK.sub(" ", str(value)).replace("|", "\\|")
+    and every line break a space (one ends the row). Names come from specs, so may hold both.
+    A backslash is escaped first: written as it is, one before a ``|`` (``C:\\|``) would
+    escape the escape, and GitHub would start a new cell there; ``\\\\`` always reads as one."""
+    text = _LINE_BREAK.sub(" ", str(value))
+    return text.replace("\\", "\\\\").replace("|", "\\|")
 
 
 def register_filters(env: Any) -> None:
