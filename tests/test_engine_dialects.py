@@ -64,7 +64,7 @@ class Recorder:
     def keyed_rows(self, name: str, keys: str, key: Any) -> None:
         # (what Spark runs; DuckDB's adapter filters a Parquet file's rows before typing)
         self.create_table(
-            name, f"SELECT * FROM ev WHERE {key('ts', 'user_id')} IN (SELECT k FROM {keys})"
+            name, f"SELECT * FROM ev WHERE {self.dialect.key_in(key('ts', 'user_id'), keys)}"
         )
 
     def query(self, select: str) -> list[tuple[Any, ...]]:

@@ -100,7 +100,7 @@ class SparkEngine(SourceEngine):
 
     def keyed_rows(self, name: str, keys: str, key: Callable[[str, str], str]) -> None:
         self.create_table(
-            name, f"SELECT * FROM ev WHERE {key('ts', 'user_id')} IN (SELECT k FROM {keys})"
+            name, f"SELECT * FROM ev WHERE {self.dialect.key_in(key('ts', 'user_id'), keys)}"
         )
 
     def query(self, select: str) -> list[tuple[Any, ...]]:

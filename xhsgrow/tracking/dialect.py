@@ -178,6 +178,11 @@ class Dialect:
         """A 32-bit hash of the columns (compared for equality only)."""
         return f"CAST({self.hash64(*columns)} >> 32 AS UINTEGER)"
 
+    def key_in(self, key: str, keys: str) -> str:
+        """Whether ``key`` is one of the values ``k`` of the table ``keys`` (the filter of
+        ``Engine.keyed_rows``, on ``ev`` or on a source's rows before they are typed)."""
+        return f"{key} IN (SELECT k FROM {keys})"
+
     def repeated_keys(self, key: str, source: str) -> str:
         """SELECT the distinct values ``k`` of ``key`` that occur more than once in
         ``source``: a GROUP BY, which a cluster partitions well. (DuckDB does not run it:
