@@ -144,6 +144,8 @@ def compute(
     reasons = _reasons(engine) if counts["rejected"] else {}
     if structural:
         reasons["structure"] = structural
+    # (the engine's groups come back in any order: the JSON must not change from run to run)
+    reasons = dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
     quality = DataQuality(
         rows_read=counts["rows_read"] + structural,
         rows_rejected=rejected,
