@@ -305,6 +305,55 @@ def test_hive_partitioned_folder_and_globs(ws, tmp_path: Path) -> None:  # type:
         assert split.daily == whole.daily
 
 
+@pytest.mark.parametrize("staging", ["memory", "disk"])
+def test_csv_files_of_different_headers_are_read_by_column_name(
+    tmp_path: Path, staging: str
+) -> None:
+    """A folder of exports whose headers differ: a.csv (sorted first) has no referrer_id
+    or amount column, b.csv has them, c.csv has its columns in another order. Each value is
+    read under its own file's name for it: u2 was referred by u1, u1's reward of 10 counts,
+    u3 signed up, and nothing is rejected. (One read took a.csv's four columns for every
+    file, by position: u2 lost its referrer and the reward its amount.)"""
+    (tmp_path / "xhsgrow.toml").write_text(f'[data]\nstaging = "{staging}"\n', "utf-8")
+    ws = make_workspace(tmp_path, DATA / "referral.toml")
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    csv_file(
+        folder / "a.csv", ["2025-01-11 10:00:00,signup,u1,ref"], "event_time,event,user_id,campaign"
+    )
+    csv_file(
+        folder / "b.csv",
+        ["2025-01-11 11:00:00,signup,u2,ref,u1,", "2025-01-12 09:00:00,reward,u1,ref,,10"],
+        "event_time,event,user_id,campaign,referrer_id,amount",
+    )
+    csv_file(
+        folder / "c.csv", ["u3,ref,2025-01-12 10:00:00,signup"], "user_id,campaign,event_time,event"
+    )
+    result = run(ws, folder)
+    m = result.campaigns[0].metrics
+    assert (m["acquired"], m["referred_signups"], m["cost"]) == (3, 1, 10.0)
+    q = result.data_quality
+    assert (q.rows_read, q.rows_rejected) == (4, 0)
+
+
+def test_a_quoted_value_after_files_or_lines_without_quotes_is_one_value(tmp_path: Path) -> None:
+    """RFC 4180 quoting is read in every file, wherever it first appears: the first file
+    and the first lines of the second hold no quote, then a channel "app, web" and an amount
+    "12.5" are quoted. One value each: the reward counts 12.5 and no row is rejected. (The
+    sniffer took "no quoting" from the first lines and split "app, web" in two.)"""
+    ws = make_workspace(tmp_path, DATA / "referral.toml")
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    csv_file(folder / "a.csv", ["2025-01-11 10:00:00,signup,u1,ref,app,,,,,,"])
+    plain = [f"2025-01-11 10:{i:02}:00,active,u1,,,,,,,," for i in range(40)]
+    quoted = '2025-01-12 09:00:00,reward,u1,ref,"app, web",,,,"12.5",,'
+    csv_file(folder / "b.csv", [*plain, quoted])
+    result = run(ws, folder)
+    assert result.campaigns[0].metrics["cost"] == 12.5
+    q = result.data_quality
+    assert (q.rows_read, q.rows_rejected) == (42, 0)
+
+
 def test_column_mapping_from_settings(tmp_path: Path) -> None:
     (tmp_path / "xhsgrow.toml").write_text(
         '[data.columns]\nevent_time = "ts"\nuser_id = "uid"\ncampaign = "camp"\n', "utf-8"

@@ -330,7 +330,7 @@ def open_events(data: str, settings: Any = None) -> EventSource:
     src._threads = int(con.execute("SELECT current_setting('threads')").fetchone()[0])
     try:
         reader = _reader_sql(fmt, files, hive)
-        source = _with_filename(reader, fmt)
+        source = _with_filename(fmt, files, hive)
         try:
             if fmt == "jsonl":
                 keys = con.execute(
@@ -384,7 +384,7 @@ def open_events(data: str, settings: Any = None) -> EventSource:
             extra = "_file, NULL AS _row, FALSE AS _bad"
         select_sql = f"SELECT {', '.join(select)}, {extra} FROM "
         raw = select_sql + source
-        src._raw_for = lambda some: select_sql + _with_filename(_reader_sql(fmt, some, hive), fmt)
+        src._raw_for = lambda some: select_sql + _with_filename(fmt, some, hive)
         from xhsgrow.tracking.sql import fixed_offset_us
 
         off = fixed_offset_us(getattr(settings, "timezone", "Asia/Shanghai"))
@@ -426,33 +426,53 @@ def open_events(data: str, settings: Any = None) -> EventSource:
     return src
 
 
+def csv_header(path: str, sep: str | None = None) -> list[str] | None:
+    """The names in CSV file ``path``'s header, read with delimiter ``sep``, else the one
+    the header line has most of (as the Spark reader sniffs it); None when the file cannot
+    be looked into here (a .zst file, an unreadable one)."""
+    import csv
+    import io
+
+    from xhsgrow.data.csv_lines import open_bytes
+
+    try:
+        raw = open_bytes(path)
+        if raw is None:
+            return None
+        with raw, io.TextIOWrapper(raw, "utf-8-sig", errors="replace", newline="") as fh:
+            if sep is None:
+                first = fh.readline()
+                return next(csv.reader([first], delimiter=header_separator(first)), [])
+            return next(csv.reader(fh, delimiter=sep), [])
+    except (OSError, EOFError, csv.Error):
+        return None
+
+
+def csv_groups(files: list[str]) -> list[list[str]]:
+    """``files`` grouped by header (names compared as ``column_key`` does), in the order of
+    each group's first file. One read of several CSV files takes the columns of the first
+    for all of them, by position: a file that leaves out an optional column, or orders them
+    otherwise, would have its values read under the wrong names. Files whose header cannot
+    be read here (.zst) are a group of their own."""
+    groups: dict[tuple[str, ...] | None, list[str]] = {}
+    for path in files:
+        header = csv_header(path) if len(files) > 1 else None
+        key = None if header is None else tuple(column_key(n) for n in header)
+        groups.setdefault(key, []).append(path)
+    return list(groups.values())
+
+
 def refuse_repeated_columns(
     files: list[str], mapping: dict[str, str], data: str, sep: str | None
 ) -> None:
     """Refuse a CSV header that names a contract column twice (``user_id,...,user_id``, in
     any case): DuckDB would read the first and rename the second ``user_id_1`` (Spark would
     refuse the file in its own words), and which column holds the users would be a guess.
-    Headers are read with delimiter ``sep``, else the one each header line has most of (as
-    the Spark reader sniffs it); a .zst file is not looked into."""
-    import csv
-    import io
-
-    from xhsgrow.data.csv_lines import open_bytes
-
+    Headers are read by ``csv_header`` (with delimiter ``sep``); a .zst file is not looked
+    into."""
     wanted = {column_key(mapping.get(c, c)) for c in COLUMNS}
     for path in files:
-        try:
-            raw = open_bytes(path)
-            if raw is None:
-                continue
-            with raw, io.TextIOWrapper(raw, "utf-8-sig", errors="replace", newline="") as fh:
-                if sep is None:
-                    first = fh.readline()
-                    header = next(csv.reader([first], delimiter=header_separator(first)), [])
-                else:
-                    header = next(csv.reader(fh, delimiter=sep), [])
-        except (OSError, EOFError, csv.Error):
-            continue
+        header = csv_header(path, sep) or []
         seen: set[str] = set()
         for name in header:
             key = column_key(name)
@@ -581,24 +601,36 @@ def _stage_in_memory(src: EventSource, raw: str, shown: str) -> None:
     src._staged_table = "staged"
 
 
-def _reader_sql(fmt: str, files: list[str], hive: bool) -> str:
+def _reader_sql(fmt: str, files: list[str], hive: bool, options: str = "") -> str:
+    """The table function reading ``files`` (``options`` added to its own), or for CSV
+    files of several headers a UNION ALL BY NAME of one read per header (``csv_groups``)."""
     flist = "[" + ", ".join(_lit(f) for f in files) + "]"
     hive_opt = ", hive_partitioning = true" if hive else ""
     if fmt == "parquet":
-        return f"read_parquet({flist}, union_by_name = true{hive_opt})"
+        return f"read_parquet({flist}, union_by_name = true{hive_opt}{options})"
     if fmt == "csv":
+        groups = csv_groups(files)
+        if len(groups) > 1:
+            reads = " UNION ALL BY NAME ".join(
+                f"SELECT * FROM {_reader_sql(fmt, group, hive, options)}" for group in groups
+            )
+            return f"({reads}) AS csv_files"
         # Every column as text: a bad value is a rejected row we can name, not a type error.
+        # Values may be quoted as RFC 4180 says anywhere: the sniffer would otherwise take
+        # the quote from the first lines of the first file, and read a later "1,000" as two
+        # fields. (union_by_name cannot be used: it refuses store_rejects.)
         return (
             f"read_csv({flist}, header = true, all_varchar = true, ignore_errors = true, "
-            f"store_rejects = true{hive_opt})"
+            f"store_rejects = true, quote = '\"', escape = '\"'{hive_opt}{options})"
         )
     if fmt == "jsonl":
         # Lines as text, so that a malformed line is counted and located, never skipped.
-        return f"read_text({flist})"
+        return f"read_text({flist}{options})"
     raise UsageError(f"unknown data format '{fmt}' (csv, parquet, jsonl)")
 
 
-def _with_filename(reader: str, fmt: str) -> str:
+def _with_filename(fmt: str, files: list[str], hive: bool) -> str:
+    """The rows of ``files`` with the name of the file each comes from (``_file``)."""
     if fmt == "jsonl":
         # One row per line, numbered from 1; blank lines (a trailing newline) are not rows.
         return (
@@ -607,11 +639,12 @@ def _with_filename(reader: str, fmt: str) -> str:
             "END, FALSE) AS _okj FROM (SELECT filename AS _file, "
             "unnest(string_split(content, chr(10))) AS _line, "
             "generate_subscripts(string_split(content, chr(10)), 1) AS _lineno "
-            f"FROM {reader}) AS numbered WHERE {_trim('_line')} IS NOT NULL) AS checked) AS lines"
+            f"FROM {_reader_sql(fmt, files, hive)}) AS numbered "
+            f"WHERE {_trim('_line')} IS NOT NULL) AS checked) AS lines"
         )
     # read_parquet / read_csv accept filename = true, which adds a `filename` column.
     extra = ", file_row_number = true" if fmt == "parquet" else ""
-    inner = reader[:-1] + f", filename = true{extra})"
+    inner = _reader_sql(fmt, files, hive, f", filename = true{extra}")
     return f"(SELECT *, filename AS _file FROM {inner}) AS src"
 
 

@@ -39,6 +39,8 @@ from xhsgrow.data.events import (
     WHITESPACE,
     _format_of,
     _message,
+    csv_groups,
+    csv_header,
     header_separator,
     quoted_texts,
     refuse_repeated_columns,
@@ -78,6 +80,7 @@ class SparkEvents:
     _col_types: dict[str, str] = field(default_factory=dict)
     _timezone: str = "Asia/Shanghai"  # the workspace's: naive times are read in it
     _csv_layout: tuple[list[str], str] = ([], ",")  # header and delimiter
+    _csv_headers: dict[str, list[str]] = field(default_factory=dict)  # by file, if several
     _raw_for: Any = None  # (numbered) -> the raw DataFrame (see _Reader.raw)
     #: ``ev`` without its per-row reason tests (Parquet, a table), for ``well_formed``
     _ev_without_reason: str | None = None
@@ -149,7 +152,7 @@ class SparkEvents:
             (
                 self._shown_file(row["_file"]),
                 line,
-                self._malformed(row["line"])
+                self._malformed(row["line"], row["_file"])
                 if row["malformed"]
                 else _message(row["code"], row["_t"], row["_a"], row["_r"]),
             )
@@ -176,9 +179,10 @@ class SparkEvents:
                     out[i] = where.get(n - 1, n)
         return out
 
-    def _malformed(self, line: str | None) -> str:
+    def _malformed(self, line: str | None, file: str | None = None) -> str:
         """Why the CSV reader could not split a row, in DuckDB's words where they apply."""
         header, sep = self._csv_layout
+        header = self._csv_headers.get((_local_path(file) if file else None) or "", header)
         try:
             fields = next(csv.reader([line or ""], delimiter=sep, strict=True))
         except (csv.Error, StopIteration):
@@ -495,6 +499,7 @@ def _define_ev(src: SparkEvents, read: _Reader, mapping: dict[str, str], setting
         src._col_types = col_types
         src._timezone = tz
         src._csv_layout = (read.header, read.sep)
+        src._csv_headers = read.headers
         src._raw_for = lambda numbered=False: read.raw(picked, numbered=numbered)
 
         raw = read.raw(picked)
@@ -566,6 +571,9 @@ class _Reader:
         self.spark, self.fmt, self.paths, self.base, self.shown = spark, fmt, paths, base, shown
         self.header: list[str] = []
         self.sep = ","
+        # CSV files of several headers: (paths, header) per group, and each path's header
+        self.groups: list[tuple[list[str], list[str]]] = []
+        self.headers: dict[str, list[str]] = {}
 
     def _reader(self) -> Any:
         reader = self.spark.read
@@ -619,20 +627,45 @@ class _Reader:
         return {str(k): "VARCHAR" for (k,) in keys}
 
     def _sniff(self) -> None:
-        """The header and delimiter, from the first line (DuckDB sniffs them too)."""
+        """The header and delimiter, from the first line (DuckDB sniffs them too); with
+        files of several headers (``csv_groups``, files on this machine), each group's."""
         first = self._reader().text(self.paths[0]).limit(1).collect()
         if not first:
             raise UsageError(f"--data {self.shown}: cannot read csv: no header line")
         line = str(first[0][0]).removeprefix("\ufeff")
         self.sep = header_separator(line)
         self.header = _unique(next(csv.reader([line], delimiter=self.sep)))
+        by_local = {_local_path(p) or p: p for p in self.paths}
+        groups = csv_groups(list(by_local)) if len(self.paths) > 1 else [list(by_local)]
+        if len(groups) < 2:
+            return
+        self.groups = []
+        names: dict[str, str] = {}
+        for group in groups:
+            header = _unique(csv_header(group[0], self.sep) or self.header)
+            self.groups.append(([by_local[f] for f in group], header))
+            for name in header:
+                names.setdefault(name.lower(), name)
+            for f in group:
+                self.headers[f] = header  # (by local path: Spark spells file URIs its way)
+        self.header = list(names.values())
 
     def _csv(self) -> Any:
+        """Every column as text, by the header's names (hive partition columns follow);
+        files of several headers are read a header at a time and put together by name, as
+        DuckDB's reader does (one read takes the first file's columns, by position)."""
+        groups = self.groups or [(self.paths, self.header)]
+        frames = [self._csv_read(paths, header) for paths, header in groups]
+        out = frames[0]
+        for frame in frames[1:]:
+            out = out.unionByName(frame, allowMissingColumns=True)
+        return out
+
+    def _csv_read(self, paths: list[str], header: list[str]) -> Any:
         from pyspark.sql.types import StringType, StructField, StructType
 
-        # Every column as text; the header's names (hive partition columns follow).
         schema = StructType(
-            [StructField(name, StringType()) for name in self.header]
+            [StructField(name, StringType()) for name in header]
             + [StructField("_corrupt", StringType())]
         )
         return (
@@ -645,7 +678,7 @@ class _Reader:
             .option("multiLine", "true")  # quoted newlines, as DuckDB reads them
             .option("mode", "PERMISSIVE")
             .option("columnNameOfCorruptRecord", "_corrupt")
-            .csv(self.paths)
+            .csv(paths)
         )
 
     def raw(self, picked: dict[str, str | None], numbered: bool = False) -> Any:
