@@ -786,3 +786,42 @@ def test_a_json_lines_key_first_seen_after_the_first_lines_is_read(tmp_path: Pat
     doc = _track_json(invoke, data)
     assert doc["data_quality"]["rows_rejected"] == 0
     assert _campaign(doc)["metrics"]["cost"] == 5.0
+
+
+def test_json_lines_keys_spelt_in_another_case_on_some_lines_are_read(ws, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Keys are matched in any case on every line, not once for the file: u1's object
+    spells them as the contract does, u2's in capitals, u3's with a capital first letter
+    (a logger changed between releases). Three users acquired, nothing rejected. (Each
+    column was read under one spelling, the others' lines "missing event_time".)"""
+    keys = ("event_time", "event", "user_id", "campaign")
+
+    def obj(spell: Any, time: str, user: str) -> dict[str, str]:
+        return dict(zip(map(spell, keys), (time, "signup", user, "ref"), strict=True))
+
+    rows = [
+        obj(str, "2025-01-11 10:00:00", "u1"),
+        obj(str.upper, "2025-01-11 11:00:00", "u2"),
+        {**obj(str.title, "2025-01-11 12:00:00", "u3"), "Referrer_Id": "u1"},
+    ]
+    data = tmp_path / "e.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+    result = run(ws, data)
+    m = result.campaigns[0].metrics
+    assert (m["acquired"], m["referred_signups"]) == (3, 1)
+    assert result.data_quality.rows_rejected == 0
+
+
+def test_a_required_key_first_spelt_as_the_contract_after_the_first_lines_is_read(
+    ws, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The first 10,000 objects (where key names are looked for) spell the keys in
+    capitals; a later one spells them as the contract does. Its signup is read: acquired
+    1, nothing rejected."""
+    active = {"EVENT_TIME": "2025-01-11 09:00:00", "EVENT": "active", "USER_ID": "z"}
+    signup = {"event_time": "2025-01-12 10:00:00", "event": "signup", "user_id": "u1",
+              "campaign": "ref"}  # fmt: skip
+    data = tmp_path / "e.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in [active] * 10_000 + [signup]), "utf-8")
+    result = run(ws, data)
+    assert result.campaigns[0].metrics["acquired"] == 1
+    assert (result.data_quality.rows_read, result.data_quality.rows_rejected) == (10_001, 0)

@@ -54,3 +54,14 @@ def find_column(wanted: str, names: Iterable[str]) -> str | None:
         if found is not None:
             return found
     return None
+
+
+def key_spellings(wanted: str, found: str, names: Iterable[str]) -> list[str]:
+    """Every spelling of a JSON Lines key that reads column ``wanted``: ``found`` (the one
+    ``find_column`` picked among the keys seen), then ``wanted`` itself (a key first seen
+    later, spelt as the contract or the mapping names it), then the other keys seen alike
+    in any case. Objects may spell a key differently from line to line (a logger changed);
+    each object's value is the first of these it holds."""
+    out = [found, wanted]
+    out += [n for n in names if column_key(n) == column_key(wanted)]
+    return list(dict.fromkeys(out))

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xhsgrow.data.contract import COLUMNS, REQUIRED, column_key, find_column
+from xhsgrow.data.contract import COLUMNS, REQUIRED, column_key, find_column, key_spellings
 from xhsgrow.errors import UsageError
 
 SUFFIXES: dict[str, str] = {
@@ -370,8 +370,12 @@ def open_events(data: str, settings: Any = None) -> EventSource:
                 select.append(f"NULL AS {col}")
                 col_types[col] = "NULL"
             elif fmt == "jsonl":
-                path = _lit('$."' + actual.replace('"', '\\"') + '"')
-                select.append(f"json_extract_string(_line, {path}) AS {col}")
+                values = [
+                    "json_extract_string(_line, " + _lit('$."' + k.replace('"', '\\"') + '"') + ")"
+                    for k in key_spellings(wanted, actual, types)
+                ]
+                one = values[0] if len(values) == 1 else f"coalesce({', '.join(values)})"
+                select.append(f"{one} AS {col}")
                 col_types[col] = "VARCHAR"
             else:
                 select.append(f"{_ident(actual)} AS {col}")

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xhsgrow.data.contract import COLUMNS, REQUIRED, find_column
+from xhsgrow.data.contract import COLUMNS, REQUIRED, find_column, key_spellings
 from xhsgrow.data.events import (
     OFFSET_KEY,
     SAMPLE_REJECTS,
@@ -492,6 +492,8 @@ def _define_ev(src: SparkEvents, read: _Reader, mapping: dict[str, str], setting
                     hint="map your column names under [data.columns] in xhsgrow.toml",
                 )
             picked[col] = actual
+            if fmt == "jsonl" and actual is not None:
+                read.spellings[col] = key_spellings(wanted, actual, types)
             col_types[col] = "NULL" if actual is None else types[actual]
         tz = getattr(settings, "timezone", "Asia/Shanghai")
         off = fixed_offset_us(tz)
@@ -574,6 +576,8 @@ class _Reader:
         # CSV files of several headers: (paths, header) per group, and each path's header
         self.groups: list[tuple[list[str], list[str]]] = []
         self.headers: dict[str, list[str]] = {}
+        # JSON Lines: every spelling of each column's key (key_spellings), by column
+        self.spellings: dict[str, list[str]] = {}
 
     def _reader(self) -> Any:
         reader = self.spark.read
@@ -697,7 +701,9 @@ class _Reader:
                 locating["_mid"] = F.monotonically_increasing_id()
         where = [expr.alias(name) for name, expr in locating.items()]
         if self.fmt == "jsonl":
-            found = [(col, name) for col, name in picked.items() if name is not None]
+            # every spelling of each key read (key_spellings), the first an object holds
+            spelt = {c: self.spellings.get(c, [n]) for c, n in picked.items() if n is not None}
+            keys = list(dict.fromkeys(k for names in spelt.values() for k in names))
             lines = df.select(
                 "value",
                 (F.trim("value", F.lit(WHITESPACE)) == "").alias("_blank"),
@@ -705,12 +711,15 @@ class _Reader:
                 *where,
             )
             lines = lines.select(
-                "*",
-                F.json_tuple("value", *[name for _, name in found]).alias(
-                    *[col for col, _ in found]
-                ),
+                "*", F.json_tuple("value", *keys).alias(*[f"_k{i}" for i in range(len(keys))])
             )
-            cols = [F.col(col) if name else _null(col) for col, name in picked.items()]
+            value = {
+                c: F.coalesce(*[F.col(f"_k{keys.index(k)}") for k in names])
+                if len(names) > 1
+                else F.col(f"_k{keys.index(names[0])}")
+                for c, names in spelt.items()
+            }
+            cols = [value[col].alias(col) if name else _null(col) for col, name in picked.items()]
             return lines.select(*cols, "_bad", "_blank", *locating)
         cols = [_ref(name).alias(col) if name else _null(col) for col, name in picked.items()]
         more = [F.lit(False).alias("_bad")]
