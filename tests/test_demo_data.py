@@ -362,6 +362,9 @@ def test_cli_end_to_end_on_an_init_workspace(invoke: Any, tmp_path: Path) -> Non
         (["--format", "xml"], "xml"),
         (["--out", "events.parquet", "--format", "csv"], "looks like parquet"),
         (["--out", "events.txt"], "cannot tell the format"),
+        (["--out", "events.txt"], "name it events.parquet"),
+        # (compressed: the name without .gz, which track reads once compressed, not .csv.parquet)
+        (["--out", "events.csv.gz"], "name it events.csv: demo-data writes it uncompressed"),
         (["--out", "."], "is a folder"),
         (["--out", "afile/events.parquet"], "is a file"),
         (["--events", "10"], "--events must be between"),

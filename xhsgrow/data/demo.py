@@ -1493,11 +1493,18 @@ def format_for(out: Path, fmt: str | None) -> str:
             if out.suffix and fmt is None
             else f"--out {out}: not an event file name ({', '.join(SUFFIXES)})"
         )
-        raise UsageError(
-            what,
-            hint=f"name it {name}: track --data tells an event file's format by its suffix, "
-            "which --format cannot stand in for",
+        why = (
+            "track --data tells an event file's format by its suffix, "
+            "which --format cannot stand in for"
         )
+        packed = Path(out.stem)
+        if out.suffix.lower() in (".gz", ".zst") and packed.suffix.lower() in SUFFIXES:
+            # (y.csv.gz: the writer does not compress; track reads the compressed file)
+            name, why = (
+                packed.name,
+                f"demo-data writes it uncompressed; compress it after (track reads {out.suffix})",
+            )
+        raise UsageError(what, hint=f"name it {name}: {why}")
     return output_format(out, fmt, formats=FORMATS, default="parquet", suffixes=SUFFIXES)
 
 
