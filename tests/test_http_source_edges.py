@@ -495,7 +495,7 @@ def test_optional_fields_default_to_zero(ws: Any, server: EdgeServer) -> None:
 
 
 def test_duplicate_days_are_added_up(ws: Any, server: EdgeServer) -> None:
-    """Two rows for one day (the docs are silent): today they are summed, not deduplicated."""
+    """Two rows for one day are parts of it (docs/metrics.md): summed, not deduplicated."""
     doc = payload()
     doc["campaigns"][0]["days"] = [
         {"day": "2025-01-11", "acquired": 2, "cost": 1},
@@ -505,6 +505,19 @@ def test_duplicate_days_are_added_up(ws: Any, server: EdgeServer) -> None:
     c = run(ws, server.url).campaigns[0]
     assert (c.metrics["acquired"], c.metrics["cost"]) == (4, 2.0)
     assert {r.day.isoformat(): r.acquired for r in c.daily}["2025-01-11"] == 4
+
+
+def test_a_segment_listed_twice_is_added_up_like_a_day(ws: Any, server: EdgeServer) -> None:
+    """Two rows for channel in_app (2 and 1 acquired, 1 activated in the second) are one
+    segment of 3 acquired, 1 activated; the last row no longer replaces the first."""
+    doc = payload()
+    doc["campaigns"][0]["segments"].append(
+        {"dimension": "channel", "value": "in_app", "acquired": 1, "activated": 1}
+    )
+    server.plan = [(200, doc)]
+    c = run(ws, server.url).campaigns[0]
+    (seg,) = [s for s in c.segments if (s.dimension, s.value) == ("channel", "in_app")]
+    assert (seg.metrics["acquired"], seg.metrics["activated"]) == (3, 1)
 
 
 # -- malformed answers ------------------------------------------------------------------------

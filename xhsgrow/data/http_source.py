@@ -258,4 +258,7 @@ def _campaign(f: Any, c: Any, item: dict[str, Any], as_of: dt.date, where: str) 
             for k in SEGMENT_FIELDS
         }
         _within_cohort({k: int(v) for k, v in figures.items() if k != "cost"}, at)
-        f.segments[(str(dim), str(value))] = figures
+        # (a segment listed twice is added up, as a day listed twice is: written in parts)
+        key = (str(dim), str(value))
+        before = f.segments.get(key, {})
+        f.segments[key] = {k: before.get(k, 0) + v for k, v in figures.items()}
