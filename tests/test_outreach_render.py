@@ -408,9 +408,14 @@ def test_render_out_is_all_or_nothing_and_replaces_only_its_own_folder(ws, rende
 
 
 def test_out_that_is_an_existing_file_is_refused(ws, render):
+    (ws / "notes.txt").write_text("notes", encoding="utf-8")
+    result = render("merchants.csv", "merchant-invite.zh", "-o", "notes.txt")
+    assert result.exit_code == 2 and "exists and is not a folder" in result.output
+    assert (ws / "notes.txt").read_text(encoding="utf-8") == "notes"
+    # the contacts file itself gets the more telling message (test_outreach_fixes.py)
     before = (ws / "merchants.csv").read_bytes()
     result = render("merchants.csv", "merchant-invite.zh", "-o", "merchants.csv")
-    assert result.exit_code == 2 and "exists and is not a folder" in result.output
+    assert result.exit_code == 2 and "is the contacts file merchants.csv" in result.output
     assert (ws / "merchants.csv").read_bytes() == before
 
 

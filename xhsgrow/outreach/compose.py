@@ -492,6 +492,10 @@ def _write_file(path: str, text: str) -> None:
 
 
 FILE_FORMATS = (".jsonl", ".mbox")
+#: The keys of a rendered .jsonl line; a file whose first line has exactly these is a render.
+JSONL_KEYS = ("line", "to", "subject", "from", "reply_to", "text", "html")
+#: The separator line every message of a rendered .mbox starts with.
+MBOX_FROM = "From xhsgrow@localhost Thu Jan  1 00:00:00 1970"
 
 
 def _serialise(message: Message, fmt: str) -> str:
@@ -510,7 +514,7 @@ def _serialise(message: Message, fmt: str) -> str:
         return json.dumps(doc, ensure_ascii=False) + "\n"
     # mboxrd: a "From " separator line per message; body lines that look like one get a ">"
     body = re.sub(r"(?m)^(>*From )", r">\1", message.as_eml())
-    return f"From xhsgrow@localhost Thu Jan  1 00:00:00 1970\n{body.rstrip(chr(10))}\n\n"
+    return f"{MBOX_FROM}\n{body.rstrip(chr(10))}\n\n"
 
 
 def _write_stream(
@@ -553,12 +557,59 @@ def _write_stream(
     return n - start
 
 
-def _prepare_out(out: Path) -> Path:
+def _is_render(path: Path) -> bool:
+    """``path`` is empty or holds what a render writes (its first line tells): replacing it
+    loses nothing that cannot be rendered again."""
+    import json
+
+    try:
+        with path.open("rb") as fh:
+            first = fh.readline()
+    except OSError:
+        return False
+    if not first:
+        return True
+    text = first.decode("utf-8", errors="replace").rstrip("\r\n")
+    if path.suffix == ".mbox":
+        return text == MBOX_FROM
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(doc, dict) and tuple(doc) == JSONL_KEYS
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _check_inputs(out: Path, inputs: list[tuple[str, Path]]) -> None:
+    """Refuse an ``out`` that is one of the render's inputs (or, for a folder, holds one):
+    replacing it would destroy what is being rendered from."""
+    for what, path in inputs:
+        inside = out.is_dir() and path.resolve().is_relative_to(out.resolve())
+        if _same(out, path) or inside:
+            how = "is" if not inside else "holds"
+            raise UsageError(
+                f"--out {out} {how} the {what} {path}; write the render somewhere else"
+            )
+
+
+def _prepare_out(out: Path, inputs: list[tuple[str, Path]] | None = None) -> Path:
     import shutil
 
+    _check_inputs(out, inputs or [])
     if out.suffix in FILE_FORMATS:
         if out.exists() and not out.is_file():
             raise TemplateError(f"--out {out}: exists and is not a file")
+        if out.exists() and not _is_render(out):
+            raise UsageError(
+                f"--out {out}: exists and is not a previous render's output; "
+                f"choose a new file (a render's {out.suffix} is replaced)"
+            )
     elif out.exists() and not out.is_dir():
         raise TemplateError(
             f"--out {out}: exists and is not a folder; choose a new or empty folder "
@@ -606,7 +657,11 @@ def _publish(tmp: Path, out: Path) -> None:
     if out.exists():
         old = out.parent / f".{out.name}.old-{os.getpid()}"
         out.rename(old)
-        tmp.rename(out)
+        try:
+            tmp.rename(out)
+        except OSError:
+            old.rename(out)  # the previous render stays as it was
+            raise
         shutil.rmtree(old, ignore_errors=True)
     else:
         tmp.rename(out)
@@ -630,7 +685,8 @@ def render_to_dir(
 
     All or nothing: files go to a hidden folder beside ``out`` that replaces it only when
     every row rendered; any failing row fails the whole render with every problem listed.
-    A previous render's folder is replaced; any other non-empty folder is refused."""
+    A previous render's folder or file is replaced; any other non-empty folder or file is
+    refused, and so is an ``out`` that is (or holds) the contacts file or the template."""
     import multiprocessing as mp
     import shutil
 
@@ -644,7 +700,7 @@ def render_to_dir(
     workers = max(1, min(workers, len(rows)))
     bounds = [len(rows) * i // workers for i in range(workers + 1)]
     fmt = out.suffix if out.suffix in FILE_FORMATS else ""
-    tmp = _prepare_out(out)
+    tmp = _prepare_out(out, [("contacts file", contacts.path), ("template", composer.ref.path)])
 
     def share(i: int) -> tuple[int, list[RenderProblem], list[Message]]:
         part = Contacts(
@@ -697,8 +753,8 @@ def render_to_dir(
         problems = [p for _, probs, _ in results for p in probs]
         if problems:
             raise RenderErrors(problems, len(rows))
+        _publish(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _publish(tmp, out)
     return sum(n for n, _, _ in results), results[0][2]

@@ -1,0 +1,82 @@
+"""outreach: fixes found by exploratory testing, each pinned by the test that found it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from xhsgrow.specs import init_workspace
+
+CAMPAIGN = "example-partnership"
+HELLO = "Subject: Hi\n\nHello {{ contact.name }}\n"
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    init_workspace(tmp_path)
+    return tmp_path
+
+
+def _render(invoke, contacts: str, template: str, *more: str, campaign: str = CAMPAIGN):
+    return invoke("outreach", "render", campaign, "-c", contacts, "-t", template, *more)
+
+
+def _leftovers(folder: Path) -> list[str]:
+    """Hidden work files a render leaves beside its --out when it fails half-way."""
+    return sorted(p.name for p in folder.iterdir() if ".partial-" in p.name or ".old-" in p.name)
+
+
+# -- 1. render --out FILE never destroys a file it did not write ---------------------------
+
+
+@pytest.mark.parametrize("out", ["c.jsonl", "./c.jsonl", "h.mbox"])
+def test_render_out_that_is_the_contacts_file_or_the_template_is_refused(ws, invoke, out):
+    contacts = ws / "c.jsonl"
+    contacts.write_text('{"name":"A","email":"a@example.com"}\n', encoding="utf-8")
+    template = ws / "h.mbox"  # a template may have any name; the one --out names is refused
+    template.write_text(HELLO, encoding="utf-8")
+    before = {p: p.read_bytes() for p in (contacts, template)}
+    result = _render(invoke, "c.jsonl", "./h.mbox", "-p", "0", "--out", out)
+    assert result.exit_code == 2, result.output
+    what = "template h.mbox" if out.endswith(".mbox") else "contacts file c.jsonl"
+    assert f"--out {Path(out)} is the {what}; write the render somewhere else" in result.output
+    assert "Traceback" not in result.output
+    assert {p: p.read_bytes() for p in before} == before
+    assert _leftovers(ws) == []
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".mbox"])
+def test_render_out_file_replaces_a_render_or_an_empty_file_and_refuses_others(ws, invoke, suffix):
+    (ws / "c.jsonl").write_text('{"name":"A","email":"a@example.com"}\n', encoding="utf-8")
+    (ws / "h.md").write_text(HELLO, encoding="utf-8")
+    out = ws / f"out{suffix}"
+    notes = "my notes, not a render\n"
+    out.write_text(notes, encoding="utf-8")
+    result = _render(invoke, "c.jsonl", "./h.md", "-p", "0", "--out", out.name)
+    assert result.exit_code == 2, result.output
+    assert f"--out {out.name}: exists and is not a previous render's output" in result.output
+    assert out.read_text(encoding="utf-8") == notes
+    assert _leftovers(ws) == []
+
+    out.write_text("", encoding="utf-8")  # empty: nothing to lose
+    assert _render(invoke, "c.jsonl", "./h.md", "-p", "0", "--out", out.name).exit_code == 0
+    first = out.read_bytes()
+    assert b"Hello A" in first
+    # a previous render is recognised by its first line and replaced
+    (ws / "c.jsonl").write_text('{"name":"B","email":"b@example.com"}\n', encoding="utf-8")
+    result = _render(invoke, "c.jsonl", "./h.md", "-p", "0", "--out", out.name)
+    assert result.exit_code == 0, result.output
+    assert b"Hello B" in out.read_bytes() and b"Hello A" not in out.read_bytes()
+
+
+def test_render_out_folder_holding_the_contacts_file_is_refused(ws, invoke):
+    (ws / "h.md").write_text(HELLO, encoding="utf-8")
+    out = ws / "out"
+    (ws / "c.jsonl").write_text('{"name":"A","email":"a@example.com"}\n', encoding="utf-8")
+    assert _render(invoke, "c.jsonl", "./h.md", "-p", "0", "--out", "out").exit_code == 0
+    (out / "c.jsonl").write_text('{"name":"B","email":"b@example.com"}\n', encoding="utf-8")
+    result = _render(invoke, "out/c.jsonl", "./h.md", "-p", "0", "--out", "out")
+    assert result.exit_code == 2, result.output
+    assert "--out out holds the contacts file out/c.jsonl" in result.output
+    assert (out / "c.jsonl").exists()
