@@ -80,3 +80,74 @@ def test_render_out_folder_holding_the_contacts_file_is_refused(ws, invoke):
     assert result.exit_code == 2, result.output
     assert "--out out holds the contacts file out/c.jsonl" in result.output
     assert (out / "c.jsonl").exists()
+
+
+# -- 2. starttls against a server without STARTTLS -------------------------------------------
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Sink:
+    """An aiosmtpd handler that keeps every message it accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list[bytes] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope.original_content)
+        return "250 2.0.0 queued"
+
+
+@pytest.fixture
+def relay(monkeypatch: pytest.MonkeyPatch):
+    """A plain SMTP relay on 127.0.0.1 (no STARTTLS, no AUTH), configured for xhsgrow."""
+    from aiosmtpd.controller import Controller
+
+    sink = Sink()
+    port = _free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("XHSGROW_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("XHSGROW_SMTP_PORT", str(port))
+    monkeypatch.setenv("XHSGROW_SMTP_FROM", "gov <gov@xhs.example.com>")
+    yield sink, port
+    controller.stop()
+
+
+def _send(invoke, contacts: str, template: str, *more: str, via: str = "smtp"):
+    return invoke(
+        "outreach",
+        "send",
+        CAMPAIGN,
+        "-c",
+        contacts,
+        "-t",
+        template,
+        "--via",
+        via,
+        "--quiet-hours",
+        "none",
+        *more,
+    )
+
+
+def test_starttls_not_offered_is_its_own_error_and_never_downgrades(ws, invoke, relay):
+    sink, port = relay  # XHSGROW_SMTP_SECURITY unset: starttls, the default
+    (ws / "c.jsonl").write_text('{"name":"A","email":"a@example.com"}\n', encoding="utf-8")
+    (ws / "h.md").write_text(HELLO, encoding="utf-8")
+    result = _send(invoke, "c.jsonl", "./h.md", "--no-dry-run")
+    assert result.exit_code == 2, result.output
+    errors = [x for x in result.stderr.splitlines() if x.startswith("Error:")]
+    assert errors == [
+        f"Error: SMTP server 127.0.0.1:{port} offers no STARTTLS, but the SMTP security is "
+        "starttls (the default)"
+    ]
+    assert "XHSGROW_SMTP_SECURITY=none" in result.stderr
+    assert "AUTH" not in result.output and "XHSGROW_SMTP_USER" not in result.output
+    assert sink.messages == []  # nothing went out in clear

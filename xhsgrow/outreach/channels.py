@@ -309,7 +309,7 @@ class SmtpChannel:
             else:
                 conn = smtplib.SMTP(c.host, c.port, timeout=self.timeout)
                 if c.security == "starttls":
-                    conn.starttls(context=ssl.create_default_context())
+                    self._starttls(conn)
             conn.ehlo_or_helo_if_needed()
             if c.user:
                 conn.login(c.user, c.password or "")
@@ -325,6 +325,25 @@ class SmtpChannel:
         except (OSError, smtplib.SMTPException) as exc:
             raise ChannelDown(f"cannot reach SMTP server {c.host}:{c.port}: {exc}") from None
         return conn
+
+    def _starttls(self, conn: Any) -> None:
+        """Upgrade to TLS; a server that offers no STARTTLS is a configuration error, never
+        a silent fall back to plain text (the login and the messages would go in clear)."""
+        import smtplib
+        import ssl
+
+        try:
+            conn.starttls(context=ssl.create_default_context())
+        except smtplib.SMTPNotSupportedError:
+            with contextlib.suppress(Exception):
+                conn.close()
+            c = self.config
+            raise OutreachConfigError(
+                f"SMTP server {c.host}:{c.port} offers no STARTTLS, but the SMTP security is "
+                "starttls (the default)",
+                hint="for a plain local relay set XHSGROW_SMTP_SECURITY=none; otherwise use a "
+                "server (or port) with TLS: XHSGROW_SMTP_SECURITY=ssl for port 465",
+            ) from None
 
     def close(self) -> None:
         if self._conn is not None:
