@@ -151,3 +151,85 @@ def test_starttls_not_offered_is_its_own_error_and_never_downgrades(ws, invoke, 
     assert "XHSGROW_SMTP_SECURITY=none" in result.stderr
     assert "AUTH" not in result.output and "XHSGROW_SMTP_USER" not in result.output
     assert sink.messages == []  # nothing went out in clear
+
+
+# -- 3. a dry run counts the rows the send will fail without asking a server -----------------
+
+
+@pytest.fixture
+def gateway(monkeypatch: pytest.MonkeyPatch):
+    """An SMS-over-HTTP gateway on 127.0.0.1 that accepts every message; yields the bodies."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    received: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            data = b'{"code": 0}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    monkeypatch.setenv("XHSGROW_SMS_URL", f"http://127.0.0.1:{server.server_address[1]}/sms")
+    yield received
+    server.shutdown()
+    server.server_close()
+
+
+def _counts(output: str) -> str:
+    """The counts of a summary line, e.g. 'send 1, fail 2' for both a dry and a real run."""
+    import re
+
+    line = next(x for x in output.splitlines() if "(of " in x)
+    sent = re.search(r"(?:would send|sent) (\d+)", line)
+    failed = re.search(r"(?:would fail|failed) (\d+)", line)
+    return f"send {sent[1] if sent else 0}, fail {failed[1] if failed else 0}"
+
+
+@pytest.mark.parametrize(
+    ("via", "column", "bad", "reason"),
+    [
+        (
+            "smtp",
+            "email",
+            ["a@example.com, b@example.com", "Foo <foo@example.com>", ""],
+            "invalid email address",
+        ),
+        ("sms-http", "phone", ["12345", "abc-def", ""], "invalid phone number"),
+    ],
+)
+def test_dry_run_fails_the_rows_the_send_fails_locally(
+    ws, invoke, relay, gateway, monkeypatch, via, column, bad, reason
+):
+    import json
+
+    monkeypatch.setenv("XHSGROW_SMTP_SECURITY", "none")
+    good = "ok@example.com" if via == "smtp" else "13800000001"
+    rows = [{"name": f"n{i}", column: value} for i, value in enumerate([good, *bad])]
+    lines = [json.dumps(r) for r in rows]
+    (ws / "c.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (ws / "h.md").write_text(HELLO, encoding="utf-8")
+
+    dry = _send(invoke, "c.jsonl", "./h.md", "--no-limit", via=via)
+    assert dry.exit_code == 0, dry.output
+    assert "Dry run, nothing sent: would send 1, would fail 3 (of 4" in dry.output
+    assert dry.output.count(f"  {reason}") == 3
+    sent = relay[0].messages if via == "smtp" else gateway
+    assert sent == []
+
+    real = _send(invoke, "c.jsonl", "./h.md", "--no-limit", "--no-dry-run", via=via)
+    assert real.exit_code == 1, real.output
+    assert _counts(real.output) == _counts(dry.output) == "send 1, fail 3"
+    assert real.output.count(f"  {reason}") == 3
+    assert len(sent) == 1

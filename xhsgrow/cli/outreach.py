@@ -275,6 +275,11 @@ def send(
         to_send = [p for p in report.plan if p.state == "send"]
         for item in to_send[:preview]:
             _show(item.message)
+        failing = [p for p in report.plan if p.state == "would_fail"]
+        for item in failing[:50]:
+            plain(f"✗ would fail {masked(item.message)}  {item.reason}")
+        if len(failing) > 50:
+            plain(f"  ... and {len(failing) - 50} more")
     _summary(report)
     _hint(report, _send_command(campaign_id, contacts, template, via), options)
     if report.failed_csv_error is not None:
@@ -293,6 +298,8 @@ def _summary(report: Any) -> None:
     verb = "would send" if report.dry_run else "sent"
     n = sum(1 for p in report.plan if p.state == "send") if report.dry_run else report.sent
     parts = [f"{verb} {n}"]
+    if report.dry_run and c("would_fail"):  # what the send will record as failed
+        parts.append(f"would fail {c('would_fail')}")
     if not report.dry_run:
         parts += [f"failed {report.failed}", f"unknown {report.unknown}"]
         if c("send"):  # the message the channel did not take when it went down
@@ -334,7 +341,7 @@ def _hint(report: Any, base: str, options: Any) -> None:
     hints: list[str] = []
     limit = "--no-limit" if options.limit is None else f"--limit {options.limit}"
     if report.dry_run:
-        if c("send"):
+        if c("send") or c("would_fail"):
             hints.append(f"{base} --no-dry-run {limit}")
     else:
         if c("limit") or c("capped") or c("quiet") or c("send"):

@@ -59,6 +59,19 @@ def valid_phone(address: str) -> bool:
     return bool(_PHONE.match(address.strip()))
 
 
+def address_problem(channel: str, recipient: str) -> str | None:
+    """Why ``recipient`` cannot be sent to on ``channel``, known without asking a server
+    (None when it can): a send fails the message with this reason, and a dry run reports
+    it, so both count the same rows."""
+    if channel == "smtp":
+        return None if valid_email(recipient) else "invalid email address"
+    if channel == "sms-http" and not valid_phone(recipient):
+        return "invalid phone number"
+    if not recipient:
+        return "no address"
+    return None
+
+
 # -- configuration -------------------------------------------------------------------------
 
 
@@ -361,8 +374,9 @@ class SmtpChannel:
     ) -> Outcome:
         import smtplib
 
-        if not valid_email(message.recipient):
-            return Outcome("failed", "invalid email address")
+        problem = address_problem(self.name, message.recipient)
+        if problem:
+            return Outcome("failed", problem)
         try:
             email = build_email(
                 message,
@@ -490,10 +504,9 @@ class HttpChannel:
 
         from xhsgrow.net.http import HttpError, RetryPolicy, request
 
-        if self.name == "sms-http" and not valid_phone(message.recipient):
-            return Outcome("failed", "invalid phone number")
-        if not message.recipient:
-            return Outcome("failed", "no address")
+        problem = address_problem(self.name, message.recipient)
+        if problem:
+            return Outcome("failed", problem)
         if self._client is None:
             self._client = httpx.Client(timeout=(self.policy or RetryPolicy()).timeout)
         headers = {"Idempotency-Key": key}

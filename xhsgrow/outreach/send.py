@@ -109,7 +109,8 @@ class Planned:
     message: Message
     key: str
     #: plan: send | sent | failed | unknown | opted_out | duplicate | quiet | capped | limit |
-    #: pending; after delivery in this run: sent_now | failed_now | unknown_now
+    #: pending; after delivery in this run: sent_now | failed_now | unknown_now; in a dry
+    #: run: would_fail (an address the channel refuses before asking a server)
     state: str
     reason: str = ""
 
@@ -200,6 +201,8 @@ def _run(
     now: Callable[[], dt.datetime],
     sleep: Callable[[float], None],
 ) -> SendReport:
+    from xhsgrow.outreach.channels import address_problem
+
     tpl = template.label
     report = SendReport(campaign_id, tpl, options.channel, options.dry_run, len(messages), [])
     if ledger is not None and not options.dry_run:
@@ -299,6 +302,10 @@ def _run(
             continue
         attempts += 1
         if options.dry_run:
+            # the checks a send makes before it asks the server: the same rows fail here
+            problem = address_problem(options.channel, item.message.recipient)
+            if problem:
+                item.state, item.reason = "would_fail", problem
             continue
         if should_stop():
             report.stopped = True
