@@ -233,3 +233,63 @@ def test_dry_run_fails_the_rows_the_send_fails_locally(
     assert _counts(real.output) == _counts(dry.output) == "send 1, fail 3"
     assert real.output.count(f"  {reason}") == 3
     assert len(sent) == 1
+
+
+# -- 4. masking is safe for any value ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("a@example.com, b@example.com", "(masked: a***@example.com, b***@example.com)"),
+        ("Foo <foo@example.com>", "(masked: f***@example.com)"),
+        ("李娜 13812345678", "(masked: 138****5678)"),
+        ("abc-def", "(masked)"),
+        ("wang@leishan.example.cn", "w***@leishan.example.cn"),
+        ("+86 138 1234 5678", "138****5678"),
+        ("12345", "***45"),
+        ("", ""),
+    ],
+)
+def test_mask_never_shows_more_than_the_masked_addresses(value, shown):
+    from xhsgrow.outreach.mask import mask
+
+    assert mask(value) == shown
+    if value:
+        with_line = shown[:-1] + ("; line 7)" if ":" in shown else ", line 7)")
+        assert mask(value, 7) == (with_line if shown.startswith("(") else shown)
+    else:
+        assert mask(value, 7) == "(no address, line 7)"
+
+
+def test_unparsed_addresses_are_masked_in_the_terminal_status_and_ledger(
+    ws, invoke, relay, monkeypatch
+):
+    import json
+    import sqlite3
+
+    sink, _ = relay
+    monkeypatch.setenv("XHSGROW_SMTP_SECURITY", "none")
+    values = ["a@example.com, b@example.com", "Foo <foo@example.com>", "ok@example.com"]
+    lines = [json.dumps({"name": f"n{i}", "email": v}) for i, v in enumerate(values)]
+    (ws / "c.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (ws / "h.md").write_text(HELLO, encoding="utf-8")
+    outputs = [
+        _send(invoke, "c.jsonl", "./h.md", "--no-limit").output,
+        _send(invoke, "c.jsonl", "./h.md", "--no-limit", "--no-dry-run").output,
+        invoke("outreach", "status", CAMPAIGN).output,
+        invoke("outreach", "status", CAMPAIGN, "--format", "json").output,
+    ]
+    with sqlite3.connect(ws / ".xhsgrow" / "ledger.sqlite") as db:
+        stored = sorted(r for (r,) in db.execute("SELECT recipient FROM messages"))
+    assert stored == [
+        "(masked: a***@example.com, b***@example.com)",
+        "(masked: f***@example.com)",
+        "o***@example.com",
+    ]
+    assert "(masked: a***@example.com, b***@example.com; line 1)  invalid email" in outputs[1]
+    assert "(masked: f***@example.com; line 2)  invalid email" in outputs[1]
+    for text in [*outputs, *stored]:
+        for secret in ("a@", "b@", "foo@", "Foo", "ok@"):
+            assert secret not in text, (secret, text)
+    assert len(sink.messages) == 1

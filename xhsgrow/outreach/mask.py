@@ -27,9 +27,32 @@ def mask_email(email: str) -> str:
     return f"{local[:1]}***@{domain}"
 
 
-def mask(address: str) -> str:
-    """Mask an email or a phone number, whichever it looks like."""
-    return mask_email(address) if "@" in address else mask_phone(address)
+# one address and nothing else: no list, no display name, no spaces
+_ONE_EMAIL = re.compile(r"^[^\s@,;:<>()\[\]\"']+@[^\s@,;:<>()\[\]\"']+$")
+_ONE_PHONE = re.compile(r"^\+?[\d\s().-]*\d[\d\s().-]*$")
+_NUMBER_IN_TEXT = re.compile(r"\d(?:[\s-]?\d){4,}")  # five digits or more
+
+
+def mask(address: str, line: int | None = None) -> str:
+    """Mask an email or a phone number, whichever it looks like: z***@example.com,
+    138****5678. Safe for any string: a value that is neither (two addresses, a display name,
+    a chat id, a typo) never shows its text, only its address- and number-like parts masked,
+    as ``(masked: a***@example.com, b***@example.com)``, or ``(masked)``. ``line`` (the
+    contact's line) is added to those and to an empty value, so the row can be found."""
+    value = address.strip()
+    where = f"line {line}" if line is not None else ""
+    if not value:
+        return f"(no address, {where})" if where else ""
+    if _ONE_EMAIL.match(value):
+        return mask_email(value)
+    if _ONE_PHONE.match(value):
+        return mask_phone(value)
+    parts = [mask_email(m[0]) for m in _EMAIL_IN_TEXT.finditer(value)]
+    rest = _EMAIL_IN_TEXT.sub(" ", value)
+    parts += [mask_phone(m[0]) for m in _NUMBER_IN_TEXT.finditer(rest)]
+    if parts:
+        return f"(masked: {', '.join(parts)}{'; ' + where if where else ''})"
+    return f"(masked, {where})" if where else "(masked)"
 
 
 def normalise(address: str) -> str:

@@ -435,6 +435,6 @@ def _cell(value: Any) -> str:
 
 
 def masked(message: Message) -> str:
-    return (
-        mask(message.recipient) if message.recipient else f"(no address, line {message.row.line})"
-    )
+    """The recipient for the terminal: masked, with the contact's line when the value is
+    empty or not one address."""
+    return mask(message.recipient, message.row.line)
