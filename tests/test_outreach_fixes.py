@@ -293,3 +293,33 @@ def test_unparsed_addresses_are_masked_in_the_terminal_status_and_ledger(
         for secret in ("a@", "b@", "foo@", "Foo", "ok@"):
             assert secret not in text, (secret, text)
     assert len(sink.messages) == 1
+
+
+# -- 5. a JSON null is a missing value ---------------------------------------------------------
+
+
+def test_a_null_contact_value_is_missing_not_the_word_none(ws, invoke):
+    (ws / "n.jsonl").write_text(
+        '{"name":"A","email":"a@example.com","extra":{"city":"Leishan"}}\n'
+        '{"name":null,"email":"c@example.com","extra":{"city":null}}\n',
+        encoding="utf-8",
+    )
+    (ws / "n.md").write_text(
+        "Subject: Hi {{ contact.name }}\n\nHello {{ contact.name }}\n", encoding="utf-8"
+    )
+    result = _render(invoke, "n.jsonl", "./n.md", "-o", "out.jsonl")
+    assert result.exit_code == 2, result.output
+    assert "n.md:1: missing field 'name': it is null (contact on n.jsonl line 2)" in result.output
+    assert "None" not in result.output
+    assert not (ws / "out.jsonl").exists()
+
+    (ws / "d.md").write_text(
+        "Subject: Hi {{ contact.name | default('friend') }}\n\n"
+        "{{ contact.extra.city | default('somewhere') }}\n",
+        encoding="utf-8",
+    )
+    result = _render(invoke, "n.jsonl", "./d.md", "-p", "2")
+    assert result.exit_code == 0, result.output
+    assert "Subject: Hi A\n\nLeishan" in result.output
+    assert "Subject: Hi friend\n\nsomewhere" in result.output
+    assert "None" not in result.output

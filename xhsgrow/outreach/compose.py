@@ -305,7 +305,11 @@ class Composer:
                 problems.append(self._problem(contacts, row, f"unsafe template code: {exc}"))
                 continue
             except (JinjaError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
-                problems.append(self._problem(contacts, row, _explain(exc)))
+                explained = _explain(exc)
+                field = _MISSING_FIELD.match(explained)
+                if field and field[1] in row.nulls:
+                    explained += ": it is null"
+                problems.append(self._problem(contacts, row, explained))
                 continue
             except HeaderError as exc:
                 problems.append(self._problem(contacts, row, str(exc), in_template=False))
@@ -444,6 +448,7 @@ def _split(rendered: str) -> tuple[dict[str, str], str]:
 
 
 _MISSING = re.compile(r"has no attribute '([^']+)'|'([^']+)' is undefined")
+_MISSING_FIELD = re.compile(r"^missing field '([^']+)'$")
 
 
 def _explain(exc: BaseException) -> str:

@@ -22,10 +22,22 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 
 @dataclass(frozen=True)
 class ContactRow:
-    """One contact: where it is in the file (1-based line) and its columns."""
+    """One contact: where it is in the file (1-based line) and its columns. ``nulls``: the
+    columns that were JSON null, left out of ``data`` (so a template sees them missing)."""
 
     line: int
     data: dict[str, Any]
+    nulls: frozenset[str] = frozenset()
+
+
+def _without_nulls(value: Any) -> Any:
+    """``value`` with every null member of an object left out: a null is a missing value,
+    so strict rendering names it and ``| default(...)`` replaces it (rather than "None")."""
+    if isinstance(value, dict):
+        return {str(k): _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True)
@@ -127,7 +139,8 @@ def _read_jsonl(path: Path, text: str) -> tuple[list[ContactRow], list[str]]:
             raise ContactsError(f"{path}:{n}: expected a JSON object per line, got {obj!r:.40}")
         for key in obj:
             columns.setdefault(str(key))
-        rows.append(ContactRow(n, {str(k): v for k, v in obj.items()}))
+        nulls = frozenset(str(k) for k, v in obj.items() if v is None)
+        rows.append(ContactRow(n, _without_nulls(obj), nulls))
     return rows, list(columns)
 
 
