@@ -323,3 +323,36 @@ def test_a_null_contact_value_is_missing_not_the_word_none(ws, invoke):
     assert "Subject: Hi A\n\nLeishan" in result.output
     assert "Subject: Hi friend\n\nsomewhere" in result.output
     assert "None" not in result.output
+
+
+# -- 6a. a header xhsgrow does not take is named as such ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("template", "via", "expected"),
+    [
+        ("X-Foo: bar\nSubject: s\n\nbody\n", "smtp", ""),
+        ("X-Foo: bar\nSubject: s\n\nbody\n", "sms-http", ""),
+        ("X-Foo: bar\n\nbody\n", "smtp", "no Subject: header (email needs one); "),
+        ("Subject: s\nX-Foo: bar\n\nbody\n", "smtp", ""),
+    ],
+)
+def test_an_unsupported_header_is_named_with_the_allowed_ones(ws, invoke, template, via, expected):
+    (ws / "c.jsonl").write_text('{"name":"A","email":"a@example.com"}\n', encoding="utf-8")
+    (ws / "x.md").write_text(template, encoding="utf-8")
+    result = _render(invoke, "c.jsonl", "./x.md", "--via", via)
+    assert result.exit_code == 2, result.output
+    line = 2 if template.startswith("Subject") else 1
+    assert (
+        f"x.md: {expected}line {line} of the message: unknown header 'X-Foo' "
+        "(allowed: Subject, From, Reply-To) (contact on c.jsonl line 1)"
+    ) in result.output
+    assert "HeaderError" not in result.output
+
+
+def test_a_body_that_opens_like_a_header_is_still_a_body(ws, invoke):
+    (ws / "c.jsonl").write_text('{"name":"A","phone":"13800000001"}\n', encoding="utf-8")
+    (ws / "x.md").write_text("Note: bring your ID\n\nSee you\n", encoding="utf-8")
+    result = _render(invoke, "c.jsonl", "./x.md", "--via", "sms-http")
+    assert result.exit_code == 0, result.output
+    assert "Note: bring your ID\n\nSee you" in result.output

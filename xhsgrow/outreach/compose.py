@@ -304,6 +304,9 @@ class Composer:
             except SecurityError as exc:
                 problems.append(self._problem(contacts, row, f"unsafe template code: {exc}"))
                 continue
+            except HeaderError as exc:  # (a ValueError: before the clause below)
+                problems.append(self._problem(contacts, row, str(exc), in_template=False))
+                continue
             except (JinjaError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
                 explained = _explain(exc)
                 field = _MISSING_FIELD.match(explained)
@@ -311,12 +314,15 @@ class Composer:
                     explained += ": it is null"
                 problems.append(self._problem(contacts, row, explained))
                 continue
-            except HeaderError as exc:
-                problems.append(self._problem(contacts, row, str(exc), in_template=False))
-                continue
             bad = _bad_address_header(message) if self.channel == "smtp" else None
             if bad is None and self.channel == "smtp" and not message.subject.strip():
                 bad = "no Subject: header (email needs one)"
+                head = _HEADER_LINE.match(message.text.partition("\n")[0])
+                if head and not message.subject and head[1].lower() not in HEADERS:
+                    # "X-Foo: bar" then a blank line: headers start on line 1 or not at all
+                    bad += f"; line 1 of the message: unknown header '{head[1]}' " + (
+                        f"(allowed: {', '.join(HEADERS.values())})"
+                    )
             if bad:
                 problems.append(self._problem(contacts, row, bad, in_template=False))
                 continue
@@ -427,6 +433,12 @@ def _split(rendered: str) -> tuple[dict[str, str], str]:
     lines = rendered.split("\n")
     first = _HEADER_LINE.match(lines[0]) if lines else None
     if not first or first[1].lower() not in HEADERS:
+        # "Note: ..." may open a body; a block of header lines holding a known one is a
+        # header block that starts with a header xhsgrow does not take
+        end = next((i for i, line in enumerate(lines) if not line.strip()), len(lines))
+        block = [_HEADER_LINE.match(line) for line in lines[:end]]
+        if first and all(block) and any(m[1].lower() in HEADERS for m in block if m):
+            raise HeaderError(_unknown_header(1, first[1]))
         return {}, rendered.lstrip("\n")
     headers: dict[str, str] = {}
     for i, line in enumerate(lines):
@@ -439,12 +451,17 @@ def _split(rendered: str) -> tuple[dict[str, str], str]:
             )
         key = m[1].lower()
         if key not in HEADERS:
-            raise HeaderError(
-                f"line {i + 1} of the message: unknown header '{m[1]}' "
-                f"(allowed: {', '.join(HEADERS.values())}); the recipient comes from the contacts"
-            )
+            raise HeaderError(_unknown_header(i + 1, m[1]))
         headers[key] = m[2].strip()
     return headers, ""
+
+
+def _unknown_header(line: int, name: str) -> str:
+    why = "; the recipient comes from the contacts" if name.lower() in ("to", "cc", "bcc") else ""
+    return (
+        f"line {line} of the message: unknown header '{name}' "
+        f"(allowed: {', '.join(HEADERS.values())}){why}"
+    )
 
 
 _MISSING = re.compile(r"has no attribute '([^']+)'|'([^']+)' is undefined")
