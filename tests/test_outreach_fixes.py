@@ -345,7 +345,7 @@ def test_an_unsupported_header_is_named_with_the_allowed_ones(ws, invoke, templa
     line = 2 if template.startswith("Subject") else 1
     assert (
         f"x.md: {expected}line {line} of the message: unknown header 'X-Foo' "
-        "(allowed: Subject, From, Reply-To) (contact on c.jsonl line 1)"
+        "(allowed: Subject, From, Reply-To)"
     ) in result.output
     assert "HeaderError" not in result.output
 
@@ -356,3 +356,86 @@ def test_a_body_that_opens_like_a_header_is_still_a_body(ws, invoke):
     result = _render(invoke, "c.jsonl", "./x.md", "--via", "sms-http")
     assert result.exit_code == 0, result.output
     assert "Note: bring your ID\n\nSee you" in result.output
+
+
+# -- 6b. a field missing from the campaign or tracking is reported once ----------------------
+
+
+def _two_contacts(ws: Path) -> None:
+    (ws / "c2.csv").write_text(
+        "name,email,vip\nA,a@example.com,\nB,b@example.com,y\nC,c@example.com,y\n",
+        encoding="utf-8",
+    )
+
+
+def _problem_lines(result) -> list[str]:
+    return [x for x in result.stderr.splitlines() if x.startswith("  ")]
+
+
+def test_a_field_missing_from_the_campaign_is_reported_once_naming_it(ws, invoke):
+    _two_contacts(ws)
+    (ws / "g.md").write_text("Subject: {{ campaign.gala.year }}\n\nx\n", encoding="utf-8")
+    result = _render(invoke, "c2.csv", "./g.md", campaign="example-referral")
+    assert result.exit_code == 2, result.output
+    expected = (
+        "g.md:1: missing field 'gala' in campaign 'example-referral'; "
+        "`xhsgrow show example-referral --format json` lists its fields"
+    )
+    assert _problem_lines(result) == [f"  {expected}"]
+    assert f"Error: {expected}" in result.stderr
+    assert "contact on" not in result.output
+
+
+def test_a_campaign_field_in_a_branch_says_how_many_contacts_reach_it(ws, invoke):
+    _two_contacts(ws)
+    (ws / "v.md").write_text(
+        "Subject: s\n\n{% if contact.vip %}{{ campaign.gift }}{% endif %}\n", encoding="utf-8"
+    )
+    result = _render(invoke, "c2.csv", "./v.md", campaign="example-referral")
+    assert result.exit_code == 2, result.output
+    assert _problem_lines(result) == [
+        "  v.md:3: missing field 'gift' in campaign 'example-referral'; `xhsgrow show "
+        "example-referral --format json` lists its fields (for 2 of 3 contacts, first on "
+        "c2.csv line 3)"
+    ]
+
+
+def test_tracking_without_data_is_reported_once_and_asks_for_data(ws, invoke):
+    _two_contacts(ws)
+    (ws / "t.md").write_text("Subject: s\n\n{{ tracking.metrics.acquired }}\n", encoding="utf-8")
+    result = _render(invoke, "c2.csv", "./t.md", campaign="example-referral")
+    assert result.exit_code == 2, result.output
+    assert _problem_lines(result) == [
+        "  t.md:3: missing field 'metrics': `tracking` is empty without --data (and --as-of)"
+    ]
+
+
+def test_a_field_missing_from_tracking_figures_names_them(ws):
+    from xhsgrow.outreach.compose import Composer, RenderErrors, TemplateRef
+    from xhsgrow.outreach.contacts import load_contacts
+
+    _two_contacts(ws)
+    source = "Subject: s\n\n{{ tracking.metrics.nope }} {{ contact.name }}\n"
+    ref = TemplateRef("t.md", None, "path", ws / "t.md", source)
+    context = {
+        "campaign": {"id": "example-referral"},
+        "tracking": {"metrics": {"acquired": 5}},
+        "today": None,
+    }
+    composer = Composer(ref, None, context=context)
+    with pytest.raises(RenderErrors) as err:
+        composer.render_all(load_contacts(ws / "c2.csv"))
+    assert [str(p) for p in err.value.problems] == [
+        "t.md:3: missing field 'nope' in the tracking figures of campaign 'example-referral'"
+    ]
+
+
+def test_a_field_missing_from_the_contact_is_still_per_contact(ws, invoke):
+    _two_contacts(ws)
+    (ws / "s.md").write_text("Subject: {{ contact.shop }}\n\nx\n", encoding="utf-8")
+    result = _render(invoke, "c2.csv", "./s.md", campaign="example-referral")
+    assert result.exit_code == 2, result.output
+    assert _problem_lines(result) == [
+        f"  s.md:1: missing field 'shop' (contact on c2.csv line {n})" for n in (2, 3, 4)
+    ]
+    assert "Error: 3 of 3 contact(s) fail to render" in result.stderr

@@ -20,6 +20,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -188,22 +189,46 @@ class RenderProblem:
     contacts: str
     contact_line: int
     message: str
+    #: not the contact's fault (a field missing from the campaign, an unknown header): listed
+    #: once for all the contacts it stops, not once per contact
+    general: bool = False
 
     def __str__(self) -> str:
         where = f"{self.template}:{self.template_line}" if self.template_line else self.template
+        if self.general:
+            return f"{where}: {self.message}"
         return f"{where}: {self.message} (contact on {self.contacts} line {self.contact_line})"
 
 
 class RenderErrors(TemplateError):
-    """Some contacts fail to render; ``problems`` lists every one of them."""
+    """Some contacts fail to render; ``problems`` lists every one of them: first the general
+    ones, each once (saying how many contacts it stops when not all), then the contacts'."""
 
     def __init__(self, problems: list[RenderProblem], total: int) -> None:
-        self.problems = problems
-        failing = len({p.contact_line for p in problems})
-        super().__init__(
-            f"{failing} of {total} contact(s) fail to render; first: {problems[0]}",
-            hint="fix the template or the contacts; nothing was sent",
-        )
+        groups: dict[tuple[str, int | None, str], list[RenderProblem]] = {}
+        for p in problems:
+            if p.general:
+                groups.setdefault((p.template, p.template_line, p.message), []).append(p)
+        general = []
+        for (template, line, message), hits in groups.items():
+            first = min(hits, key=lambda p: p.contact_line)
+            if len(hits) < total:  # in a branch some contacts take: say where it starts
+                message += (
+                    f" (for {len(hits)} of {total} contacts, first on {first.contacts} "
+                    f"line {first.contact_line})"
+                )
+            general.append(
+                RenderProblem(template, line, first.contacts, first.contact_line, message, True)
+            )
+        own = [p for p in problems if not p.general]
+        self.problems = general + own
+        if general:
+            more = len(self.problems) - 1
+            text = f"{general[0]}" + (f" (and {more} more problem(s))" if more else "")
+        else:
+            failing = len({p.contact_line for p in own})
+            text = f"{failing} of {total} contact(s) fail to render; first: {own[0]}"
+        super().__init__(text, hint="fix the template or the contacts; nothing was sent")
 
 
 def _markdown() -> Any:
@@ -243,6 +268,8 @@ class Composer:
             return f"XHSV{len(self._values) - 1}VSHX"
 
         self._env = make_env(workspace_templates, finalize=capture)
+        self._env.undefined = _traced_undefined()  # tells whose field is missing
+        self._campaign_ids: set[int] | None = None
         try:
             if ref.name is not None:
                 self.template = self._env.get_template(ref.name)
@@ -305,9 +332,16 @@ class Composer:
                 problems.append(self._problem(contacts, row, f"unsafe template code: {exc}"))
                 continue
             except HeaderError as exc:  # (a ValueError: before the clause below)
-                problems.append(self._problem(contacts, row, str(exc), in_template=False))
+                # header names come from the template, never from data: listed once
+                problems.append(
+                    self._problem(contacts, row, str(exc), in_template=False, general=True)
+                )
                 continue
             except (JinjaError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
+                general = self._not_the_contacts(exc, row)
+                if general:  # listed once by RenderErrors, not once per contact
+                    problems.append(self._problem(contacts, row, general, general=True))
+                    continue
                 explained = _explain(exc)
                 field = _MISSING_FIELD.match(explained)
                 if field and field[1] in row.nulls:
@@ -331,13 +365,112 @@ class Composer:
         if problems:
             raise RenderErrors(problems, len(contacts.rows))
 
+    def _not_the_contacts(self, exc: BaseException, row: ContactRow) -> str | None:
+        """What is wrong when a missing field is not the contact's: one missing from the
+        campaign, or from the tracking figures (or tracking without --data). None when the
+        contact's data may be at fault (a name the template never had stays per contact:
+        which contacts reach it can be what matters)."""
+        obj = getattr(exc, "undefined_obj", _UNSET)
+        name = getattr(exc, "undefined_name", None)
+        if obj is _UNSET or name is None or id(obj) in _reachable(row.data):
+            return None
+        campaign = self.context.get("campaign")
+        cid = campaign.get("id", "") if isinstance(campaign, dict) else ""
+        tracking = self.context.get("tracking")
+        if obj is None and tracking is None and self._tracking_is_missing(row):
+            return f"missing field '{name}': `tracking` is empty without --data (and --as-of)"
+        if tracking is not None and id(obj) in _reachable(tracking):
+            return f"missing field '{name}' in the tracking figures of campaign '{cid}'"
+        if self._campaign_ids is None:
+            self._campaign_ids = _reachable(campaign)
+        if id(obj) in self._campaign_ids:
+            return (
+                f"missing field '{name}' in campaign '{cid}'; "
+                f"`xhsgrow show {cid} --format json` lists its fields"
+            )
+        return None
+
+    def _tracking_is_missing(self, row: ContactRow) -> bool:
+        """Render ``row`` again with a stand-in for the absent tracking figures: the field
+        missing from None was tracking's when it is now missing from the stand-in."""
+        from jinja2 import TemplateError as JinjaError
+
+        probe = _NoTracking()
+        try:
+            self.template.render(**{**self.context, "tracking": probe}, contact=row.data)
+        except JinjaError as exc:
+            return getattr(exc, "undefined_obj", None) is probe
+        except Exception:  # a diagnosis only: any other failure says nothing
+            return False
+        return False
+
     def _problem(
-        self, contacts: Contacts, row: ContactRow, message: str, *, in_template: bool = True
+        self,
+        contacts: Contacts,
+        row: ContactRow,
+        message: str,
+        *,
+        in_template: bool = True,
+        general: bool = False,
     ) -> RenderProblem:
         """A problem for ``row``; ``in_template``: name the template line being handled (an
         error raised while the template ran), else the message as a whole is at fault."""
         line = _template_line(self.template) if in_template else None
-        return RenderProblem(self.ref.label, line, str(contacts.path), row.line, message)
+        return RenderProblem(self.ref.label, line, str(contacts.path), row.line, message, general)
+
+
+_UNSET = object()
+
+
+class _NoTracking:
+    """Stands in for the absent tracking figures when telling whose field is missing."""
+
+    def __bool__(self) -> bool:
+        return False
+
+
+def _reachable(value: Any) -> set[int]:
+    """The ids of ``value`` and of everything inside its dicts and lists."""
+    seen: set[int] = set()
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return seen
+
+
+@cache
+def _traced_undefined() -> type:
+    """StrictUndefined whose error carries the object a missing name was looked up on (and
+    the name), so a missing field can be blamed on the contact or on the campaign."""
+    from jinja2 import StrictUndefined
+    from jinja2.exceptions import UndefinedError
+    from jinja2.runtime import Undefined
+
+    fail = Undefined._fail_with_undefined_error
+
+    class TracedUndefined(StrictUndefined):
+        __slots__ = ()
+
+        def _fail_with_undefined_error(self, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return fail(self, *args, **kwargs)
+            except UndefinedError as exc:
+                exc.undefined_obj = self._undefined_obj  # type: ignore[attr-defined]
+                exc.undefined_name = self._undefined_name  # type: ignore[attr-defined]
+                raise
+
+    # StrictUndefined binds __str__, __iter__, __bool__ ... to the base method itself
+    for attr in dir(StrictUndefined):
+        if getattr(StrictUndefined, attr, None) is fail:
+            setattr(TracedUndefined, attr, TracedUndefined._fail_with_undefined_error)
+    return TracedUndefined
 
 
 _HTML_HEAD = (
