@@ -368,13 +368,23 @@ def test_demo_out_naming_an_existing_folder(invoke, demo_ws: Path) -> None:  # t
     assert files_in(demo_ws / "exports") == []
 
 
-@pytest.mark.parametrize("name", ["ev.xlsx", "ev.csv.gz", "ev.tsv"])
-def test_demo_out_with_a_suffix_it_cannot_write(invoke, demo_ws: Path, name: str) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    "name, hint",
+    [
+        ("ev.xlsx", "--format"),
+        # (compressed: write ev.csv, then compress it; not "ev.csv.parquet")
+        ("ev.csv.gz", "name it ev.csv: demo-data writes it uncompressed"),
+        ("ev.tsv", "--format"),
+    ],
+)
+def test_demo_out_with_a_suffix_it_cannot_write(
+    invoke, demo_ws: Path, name: str, hint: str
+) -> None:  # type: ignore[no-untyped-def]
     before = files_in(demo_ws)
     r = invoke("demo-data", "-q", "-n", "1000", "-o", name)
     line = error_line(r)
     assert line.startswith(f"Error: cannot tell the format of {name}")
-    assert "--format" in r.stderr
+    assert hint in r.stderr
     assert files_in(demo_ws) == before
 
 
