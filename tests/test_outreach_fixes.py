@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
+from tests import test_outreach_smtp as _smtp_tests
 from xhsgrow.specs import init_workspace
+
+# the loopback SMTP relay of test_outreach_smtp.py (no STARTTLS, no AUTH), as a fixture here too
+smtp = _smtp_tests.smtp
 
 CAMPAIGN = "example-partnership"
 HELLO = "Subject: Hi\n\nHello {{ contact.name }}\n"
@@ -85,41 +90,6 @@ def test_render_out_folder_holding_the_contacts_file_is_refused(ws, invoke):
 # -- 2. starttls against a server without STARTTLS -------------------------------------------
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Sink:
-    """An aiosmtpd handler that keeps every message it accepts."""
-
-    def __init__(self) -> None:
-        self.messages: list[bytes] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope.original_content)
-        return "250 2.0.0 queued"
-
-
-@pytest.fixture
-def relay(monkeypatch: pytest.MonkeyPatch):
-    """A plain SMTP relay on 127.0.0.1 (no STARTTLS, no AUTH), configured for xhsgrow."""
-    from aiosmtpd.controller import Controller
-
-    sink = Sink()
-    port = _free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setenv("XHSGROW_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("XHSGROW_SMTP_PORT", str(port))
-    monkeypatch.setenv("XHSGROW_SMTP_FROM", "gov <gov@xhs.example.com>")
-    yield sink, port
-    controller.stop()
-
-
 def _send(invoke, contacts: str, template: str, *more: str, via: str = "smtp"):
     return invoke(
         "outreach",
@@ -137,8 +107,10 @@ def _send(invoke, contacts: str, template: str, *more: str, via: str = "smtp"):
     )
 
 
-def test_starttls_not_offered_is_its_own_error_and_never_downgrades(ws, invoke, relay):
-    sink, port = relay  # XHSGROW_SMTP_SECURITY unset: starttls, the default
+def test_starttls_not_offered_is_its_own_error_and_never_downgrades(ws, invoke, smtp, monkeypatch):
+    """test_outreach_smtp's relay offers no STARTTLS; the security is left at its default."""
+    sink, port = smtp, os.environ["XHSGROW_SMTP_PORT"]
+    monkeypatch.delenv("XHSGROW_SMTP_SECURITY")
     (ws / "c.jsonl").write_text('{"name":"A","email":"a@example.com"}\n', encoding="utf-8")
     (ws / "h.md").write_text(HELLO, encoding="utf-8")
     result = _send(invoke, "c.jsonl", "./h.md", "--no-dry-run")
@@ -210,7 +182,7 @@ def _counts(output: str) -> str:
     ],
 )
 def test_dry_run_fails_the_rows_the_send_fails_locally(
-    ws, invoke, relay, gateway, monkeypatch, via, column, bad, reason
+    ws, invoke, smtp, gateway, monkeypatch, via, column, bad, reason
 ):
     import json
 
@@ -225,7 +197,7 @@ def test_dry_run_fails_the_rows_the_send_fails_locally(
     assert dry.exit_code == 0, dry.output
     assert "Dry run, nothing sent: would send 1, would fail 3 (of 4" in dry.output
     assert dry.output.count(f"  {reason}") == 3
-    sent = relay[0].messages if via == "smtp" else gateway
+    sent = smtp.messages if via == "smtp" else gateway
     assert sent == []
 
     real = _send(invoke, "c.jsonl", "./h.md", "--no-limit", "--no-dry-run", via=via)
@@ -263,12 +235,12 @@ def test_mask_never_shows_more_than_the_masked_addresses(value, shown):
 
 
 def test_unparsed_addresses_are_masked_in_the_terminal_status_and_ledger(
-    ws, invoke, relay, monkeypatch
+    ws, invoke, smtp, monkeypatch
 ):
     import json
     import sqlite3
 
-    sink, _ = relay
+    sink = smtp
     monkeypatch.setenv("XHSGROW_SMTP_SECURITY", "none")
     values = ["a@example.com, b@example.com", "Foo <foo@example.com>", "ok@example.com"]
     lines = [json.dumps({"name": f"n{i}", "email": v}) for i, v in enumerate(values)]
