@@ -96,6 +96,7 @@ class SparkEvents:
             self._persisted.clear()
             self._views.clear()
             if self._created:
+                _settle(self.spark)
                 self.spark.stop()
 
     def well_formed(self) -> None:
@@ -238,6 +239,33 @@ def _numbers(raw: Any, rows: list[Any]) -> list[int]:
         before = sum(n for start, (n, _) in mine.items() if start < blk)
         out.append(before + mid - mine[blk][1] + 1)
     return out
+
+
+def _settle(spark: Any, wait: float = 5.0) -> None:
+    """Cancel the jobs still running and wait (up to ``wait`` seconds) until no job, stage
+    or task runs: tasks can outlive the query that started them (a job the result no longer
+    needed), and stopping the session under them printed executor errors and Java stack
+    traces after a run that had succeeded (about one local run in two over CSV files of two
+    headers). Spark Connect sessions (no local context) are left as they are."""
+    import time
+
+    try:
+        sc = spark.sparkContext  # (Spark Connect has none: it raises)
+        if sc._jsc is None:
+            return
+        sc.cancelAllJobs()
+        tracker = sc._jsc.sc().statusTracker()  # (the JVM's: it counts running tasks too)
+
+        def busy() -> bool:
+            if tracker.getActiveJobIds() or tracker.getActiveStageIds():
+                return True
+            return any(e.numRunningTasks() for e in tracker.getExecutorInfos())
+
+        end = time.monotonic() + wait
+        while busy() and time.monotonic() < end:
+            time.sleep(0.02)
+    except Exception:  # (Spark Connect, or a context already stopped: nothing to settle)
+        return
 
 
 def _local_path(spark_path: str) -> str | None:
