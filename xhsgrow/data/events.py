@@ -605,18 +605,22 @@ def _stage_in_memory(src: EventSource, raw: str, shown: str) -> None:
     src._staged_table = "staged"
 
 
-def _reader_sql(fmt: str, files: list[str], hive: bool, options: str = "") -> str:
+def _reader_sql(
+    fmt: str, files: list[str], hive: bool, options: str = "", *, one_header: bool = False
+) -> str:
     """The table function reading ``files`` (``options`` added to its own), or for CSV
-    files of several headers a UNION ALL BY NAME of one read per header (``csv_groups``)."""
+    files of several headers (``csv_groups``; ``one_header``: known to share one) a
+    UNION ALL BY NAME of one read per header."""
     flist = "[" + ", ".join(_lit(f) for f in files) + "]"
     hive_opt = ", hive_partitioning = true" if hive else ""
     if fmt == "parquet":
         return f"read_parquet({flist}, union_by_name = true{hive_opt}{options})"
     if fmt == "csv":
-        groups = csv_groups(files)
+        groups = [files] if one_header else csv_groups(files)
         if len(groups) > 1:
             reads = " UNION ALL BY NAME ".join(
-                f"SELECT * FROM {_reader_sql(fmt, group, hive, options)}" for group in groups
+                f"SELECT * FROM {_reader_sql(fmt, g, hive, options, one_header=True)}"
+                for g in groups
             )
             return f"({reads}) AS csv_files"
         # Every column as text: a bad value is a rejected row we can name, not a type error.
