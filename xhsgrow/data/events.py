@@ -329,8 +329,10 @@ def open_events(data: str, settings: Any = None) -> EventSource:
     src = EventSource(con=con, shown=data, files=files, fmt=fmt)
     src._threads = int(con.execute("SELECT current_setting('threads')").fetchone()[0])
     try:
-        reader = _reader_sql(fmt, files, hive)
-        source = _with_filename(fmt, files, hive)
+        # CSV headers are read once per run, here (csv_groups), for every read below
+        groups = csv_groups(files) if fmt == "csv" else None
+        reader = _reader_sql(fmt, files, hive, groups=groups)
+        source = _with_filename(fmt, files, hive, groups)
         try:
             if fmt == "jsonl":
                 keys = con.execute(
@@ -388,7 +390,9 @@ def open_events(data: str, settings: Any = None) -> EventSource:
             extra = "_file, NULL AS _row, FALSE AS _bad"
         select_sql = f"SELECT {', '.join(select)}, {extra} FROM "
         raw = select_sql + source
-        src._raw_for = lambda some: select_sql + _with_filename(fmt, some, hive)
+        src._raw_for = lambda some: (
+            select_sql + _with_filename(fmt, some, hive, _within(groups, some))
+        )
         from xhsgrow.tracking.sql import fixed_offset_us
 
         off = fixed_offset_us(getattr(settings, "timezone", "Asia/Shanghai"))
@@ -606,21 +610,25 @@ def _stage_in_memory(src: EventSource, raw: str, shown: str) -> None:
 
 
 def _reader_sql(
-    fmt: str, files: list[str], hive: bool, options: str = "", *, one_header: bool = False
+    fmt: str,
+    files: list[str],
+    hive: bool,
+    options: str = "",
+    *,
+    groups: list[list[str]] | None = None,
 ) -> str:
     """The table function reading ``files`` (``options`` added to its own), or for CSV
-    files of several headers (``csv_groups``; ``one_header``: known to share one) a
-    UNION ALL BY NAME of one read per header."""
+    files of several headers (``groups``, else ``csv_groups``) a UNION ALL BY NAME of one
+    read per header."""
     flist = "[" + ", ".join(_lit(f) for f in files) + "]"
     hive_opt = ", hive_partitioning = true" if hive else ""
     if fmt == "parquet":
         return f"read_parquet({flist}, union_by_name = true{hive_opt}{options})"
     if fmt == "csv":
-        groups = [files] if one_header else csv_groups(files)
+        groups = csv_groups(files) if groups is None else groups
         if len(groups) > 1:
             reads = " UNION ALL BY NAME ".join(
-                f"SELECT * FROM {_reader_sql(fmt, g, hive, options, one_header=True)}"
-                for g in groups
+                f"SELECT * FROM {_reader_sql(fmt, g, hive, options, groups=[g])}" for g in groups
             )
             return f"({reads}) AS csv_files"
         # Every column as text: a bad value is a rejected row we can name, not a type error.
@@ -637,8 +645,18 @@ def _reader_sql(
     raise UsageError(f"unknown data format '{fmt}' (csv, parquet, jsonl)")
 
 
-def _with_filename(fmt: str, files: list[str], hive: bool) -> str:
-    """The rows of ``files`` with the name of the file each comes from (``_file``)."""
+def _within(groups: list[list[str]] | None, files: list[str]) -> list[list[str]] | None:
+    """``groups`` (CSV files by header) narrowed to ``files``, without empty groups."""
+    if groups is None:
+        return None
+    return [kept for g in groups if (kept := [f for f in g if f in files])]
+
+
+def _with_filename(
+    fmt: str, files: list[str], hive: bool, groups: list[list[str]] | None = None
+) -> str:
+    """The rows of ``files`` with the name of the file each comes from (``_file``);
+    ``groups``: CSV files by header, when already known (``csv_groups``)."""
     if fmt == "jsonl":
         # One row per line, numbered from 1; blank lines (a trailing newline) are not rows.
         return (
@@ -652,7 +670,7 @@ def _with_filename(fmt: str, files: list[str], hive: bool) -> str:
         )
     # read_parquet / read_csv accept filename = true, which adds a `filename` column.
     extra = ", file_row_number = true" if fmt == "parquet" else ""
-    inner = _reader_sql(fmt, files, hive, f", filename = true{extra}")
+    inner = _reader_sql(fmt, files, hive, f", filename = true{extra}", groups=groups)
     return f"(SELECT *, filename AS _file FROM {inner}) AS src"
 
 
