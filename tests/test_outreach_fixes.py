@@ -358,28 +358,32 @@ def test_a_field_missing_from_the_campaign_is_reported_once_naming_it(ws, invoke
     assert "contact on" not in result.output
 
 
-def test_a_campaign_field_in_a_branch_says_how_many_contacts_reach_it(ws, invoke):
+@pytest.mark.parametrize(
+    "name, template, expected",
+    [
+        (  # a campaign field in a branch: says how many contacts reach it
+            "v.md",
+            "Subject: s\n\n{% if contact.vip %}{{ campaign.gift }}{% endif %}\n",
+            "  v.md:3: missing field 'gift' in campaign 'example-referral'; `xhsgrow show "
+            "example-referral --format json` lists its fields (for 2 of 3 contacts, first on "
+            "c2.csv line 3)",
+        ),
+        (  # tracking without --data: reported once, asking for the data
+            "t.md",
+            "Subject: s\n\n{{ tracking.metrics.acquired }}\n",
+            "  t.md:3: missing field 'metrics': `tracking` is empty without --data (and --as-of)",
+        ),
+    ],
+    ids=["campaign-field-in-a-branch", "tracking-without-data"],
+)
+def test_a_field_missing_outside_the_contacts_is_reported_once(
+    ws, invoke, name: str, template: str, expected: str
+):
     _two_contacts(ws)
-    (ws / "v.md").write_text(
-        "Subject: s\n\n{% if contact.vip %}{{ campaign.gift }}{% endif %}\n", encoding="utf-8"
-    )
-    result = _render(invoke, "c2.csv", "./v.md", campaign="example-referral")
+    (ws / name).write_text(template, encoding="utf-8")
+    result = _render(invoke, "c2.csv", f"./{name}", campaign="example-referral")
     assert result.exit_code == 2, result.output
-    assert _problem_lines(result) == [
-        "  v.md:3: missing field 'gift' in campaign 'example-referral'; `xhsgrow show "
-        "example-referral --format json` lists its fields (for 2 of 3 contacts, first on "
-        "c2.csv line 3)"
-    ]
-
-
-def test_tracking_without_data_is_reported_once_and_asks_for_data(ws, invoke):
-    _two_contacts(ws)
-    (ws / "t.md").write_text("Subject: s\n\n{{ tracking.metrics.acquired }}\n", encoding="utf-8")
-    result = _render(invoke, "c2.csv", "./t.md", campaign="example-referral")
-    assert result.exit_code == 2, result.output
-    assert _problem_lines(result) == [
-        "  t.md:3: missing field 'metrics': `tracking` is empty without --data (and --as-of)"
-    ]
+    assert _problem_lines(result) == [expected]
 
 
 def test_a_field_missing_from_tracking_figures_names_them(ws):
